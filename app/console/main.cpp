@@ -1,0 +1,47 @@
+// The Signalbox console: opens a workspace and shows the main window.
+
+#include "engine/core/version.h"
+#include "engine/storage/workspace.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+
+#include <cstdio>
+
+using namespace signalbox;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Signalbox"));
+    QApplication::setApplicationName(QStringLiteral("Signalbox"));
+    QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/signalbox/icons/signalbox.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Signalbox — LLM cost-and-routing console"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption workspaceOption(
+        QStringLiteral("workspace"),
+        QStringLiteral("Workspace folder (default: %1).").arg(engine::Workspace::defaultFolder()), QStringLiteral("DIR"));
+    parser.addOption(workspaceOption);
+    parser.process(app);
+
+    const QString folder =
+        parser.isSet(workspaceOption) ? parser.value(workspaceOption) : engine::Workspace::defaultFolder();
+    auto workspace = engine::Workspace::open(folder);
+    if (!workspace) {
+        std::fprintf(stderr, "signalbox: %s\n", qUtf8Printable(workspace.error().message));
+        QMessageBox::critical(nullptr, QObject::tr("Signalbox"),
+                              QObject::tr("The workspace could not be opened.\n\n%1").arg(workspace.error().message));
+        return 1;
+    }
+
+    ui::MainWindow window(
+        {workspace.value()->folder(), workspace.value()->databasePath(), workspace.value()->schemaVersion()});
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,236 @@
+#include "ui/mainwindow.h"
+
+#include "models/navigation/navigationmodel.h"
+#include "models/navigation/navigationroles.h"
+#include "ui/aboutdialog.h"
+#include "ui/pages/placeholderpage.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListView>
+#include <QMenuBar>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace signalbox::ui {
+
+namespace {
+constexpr char kGeometryKey[] = "mainwindow/geometry";
+constexpr char kStateKey[] = "mainwindow/state";
+constexpr char kLastPageKey[] = "mainwindow/lastPage";
+
+QStringList upcomingFeatures(const QString &id)
+{
+    if (id == QLatin1String("dashboard"))
+        return {QObject::tr("Spend today, this week and this month against budgets"),
+                QObject::tr("Requests, tokens, latency and time to first token over time"),
+                QObject::tr("Top models, providers and keys by cost")};
+    if (id == QLatin1String("catalog"))
+        return {QObject::tr("Every model and the providers that serve it, with current prices"),
+                QObject::tr("Filters by modality, context, price, capabilities and origin"),
+                QObject::tr("Side-by-side comparison and a monthly cost estimator")};
+    if (id == QLatin1String("routing"))
+        return {QObject::tr("Policies by price, latency, throughput, health and budget"),
+                QObject::tr("Fallback chains and why each request went where it went")};
+    if (id == QLatin1String("budgets"))
+        return {QObject::tr("Budgets per key, project or model that alert, downgrade or block"),
+                QObject::tr("A forecast of month-end spend")};
+    if (id == QLatin1String("keys"))
+        return {QObject::tr("Provider credentials kept in the system keychain"),
+                QObject::tr("Custom OpenAI-compatible providers and negotiated prices"),
+                QObject::tr("Virtual keys for teams and projects, stored hashed")};
+    if (id == QLatin1String("requests"))
+        return {QObject::tr("A searchable log of every request through the gateway"),
+                QObject::tr("Tokens, exact cost, latency, time to first token and the route taken")};
+    return {};
+}
+
+QString stateText(GatewayState state)
+{
+    switch (state) {
+    case GatewayState::Stopped:
+        return QObject::tr("stopped");
+    case GatewayState::Starting:
+        return QObject::tr("starting");
+    case GatewayState::Running:
+        return QObject::tr("running");
+    case GatewayState::Failed:
+        return QObject::tr("failed");
+    }
+    return {};
+}
+} // namespace
+
+MainWindow::MainWindow(const WorkspaceSummary &workspace, QWidget *parent)
+    : QMainWindow(parent)
+    , m_navigation(new models::NavigationModel(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Signalbox"));
+    setWindowIcon(QIcon(QStringLiteral(":/signalbox/icons/signalbox.svg")));
+
+    m_sidebar = new QListView(this);
+    m_sidebar->setObjectName(QStringLiteral("sidebar"));
+    m_sidebar->setModel(m_navigation);
+    m_sidebar->setIconSize(QSize(20, 20));
+    m_sidebar->setSpacing(2);
+    m_sidebar->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_sidebar->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_sidebar->setFixedWidth(190);
+    m_sidebar->setFrameShape(QFrame::NoFrame);
+    m_sidebar->setAutoFillBackground(true);
+    m_sidebar->setBackgroundRole(QPalette::AlternateBase);
+
+    m_stack = new QStackedWidget(this);
+    m_stack->setObjectName(QStringLiteral("pageStack"));
+    buildPages(workspace);
+
+    connect(m_sidebar->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid())
+                    m_stack->setCurrentIndex(current.row());
+            });
+
+    auto *central = new QWidget(this);
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_sidebar);
+    layout->addWidget(m_stack, 1);
+    setCentralWidget(central);
+
+    m_gatewayLabel = new QLabel(this);
+    m_gatewayLabel->setObjectName(QStringLiteral("gatewayStatus"));
+    m_workspaceLabel = new QLabel(tr("Workspace: %1").arg(QDir::toNativeSeparators(workspace.folder)), this);
+    m_workspaceLabel->setObjectName(QStringLiteral("workspaceStatus"));
+    statusBar()->addWidget(m_gatewayLabel);
+    statusBar()->addPermanentWidget(m_workspaceLabel);
+    setGatewayStatus(GatewayState::Stopped, {});
+
+    buildMenus();
+    restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildPages(const WorkspaceSummary &workspace)
+{
+    for (int row = 0; row < m_navigation->rowCount(); ++row) {
+        const QModelIndex index = m_navigation->index(row);
+        const QString id = index.data(models::PageIdRole).toString();
+        QWidget *page = nullptr;
+        if (id == QLatin1String("settings"))
+            page = new SettingsPage(workspace, m_stack);
+        else
+            page = new PlaceholderPage(index.data(Qt::DisplayRole).toString(),
+                                       index.data(models::PageSummaryRole).toString(), upcomingFeatures(id), m_stack);
+        page->setObjectName(id + QStringLiteral("Page"));
+        m_stack->addWidget(page);
+    }
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    for (int row = 0; row < m_navigation->rowCount(); ++row) {
+        const QString id = m_navigation->idAt(row);
+        QAction *action = go->addAction(m_navigation->index(row).data().toString(), this, [this, id] { showPage(id); });
+        if (row < 9)
+            action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + row)));
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About Signalbox"), this, &MainWindow::showAbout);
+    about->setMenuRole(QAction::AboutRole);
+}
+
+QStringList MainWindow::pageIds() const
+{
+    QStringList ids;
+    for (int row = 0; row < m_navigation->rowCount(); ++row)
+        ids << m_navigation->idAt(row);
+    return ids;
+}
+
+QString MainWindow::currentPageId() const
+{
+    return m_navigation->idAt(m_stack->currentIndex());
+}
+
+QWidget *MainWindow::page(const QString &id) const
+{
+    const int row = m_navigation->rowOf(id);
+    return row < 0 ? nullptr : m_stack->widget(row);
+}
+
+bool MainWindow::showPage(const QString &id)
+{
+    const int row = m_navigation->rowOf(id);
+    if (row < 0)
+        return false;
+    m_sidebar->setCurrentIndex(m_navigation->index(row));
+    m_stack->setCurrentIndex(row);
+    return true;
+}
+
+void MainWindow::setGatewayStatus(GatewayState state, const QString &address, const QString &detail)
+{
+    QString text = tr("Gateway: %1").arg(stateText(state));
+    if (!address.isEmpty())
+        text += QStringLiteral(" — ") + address;
+    if (!detail.isEmpty())
+        text += QStringLiteral(" (") + detail + QLatin1Char(')');
+    m_gatewayLabel->setText(text);
+}
+
+QString MainWindow::gatewayStatusText() const
+{
+    return m_gatewayLabel->text();
+}
+
+void MainWindow::showAbout()
+{
+    AboutDialog dialog(this);
+    dialog.exec();
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QLatin1String(kGeometryKey), saveGeometry());
+    settings.setValue(QLatin1String(kStateKey), saveState());
+    settings.setValue(QLatin1String(kLastPageKey), currentPageId());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    const QByteArray geometry = settings.value(QLatin1String(kGeometryKey)).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        resize(1100, 720);
+        if (const QScreen *screen = QGuiApplication::primaryScreen())
+            move(screen->availableGeometry().center() - rect().center());
+    }
+    restoreState(settings.value(QLatin1String(kStateKey)).toByteArray());
+    const QString last = settings.value(QLatin1String(kLastPageKey)).toString();
+    if (!showPage(last))
+        showPage(QStringLiteral("dashboard"));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace signalbox::ui
