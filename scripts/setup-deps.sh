@@ -12,6 +12,12 @@ DEBIAN_PACKAGES=(
     libqt6sql6-sqlite libqt6svg6 libgl-dev
     xvfb xauth
 )
+# Tests only: Node.js runs the reference implementations the cost engine is
+# checked against (tests/oracle). A machine that already has node and npm
+# (from NodeSource, nvm, ...) keeps them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    DEBIAN_PACKAGES+=(nodejs npm)
+fi
 
 say() { printf 'setup-deps: %s\n' "$*" >&2; }
 
