@@ -1,5 +1,7 @@
 #include "engine/cost/costengine.h"
 
+#include <QVarLengthArray>
+
 #include <algorithm>
 
 namespace signalbox::engine {
@@ -101,7 +103,8 @@ Result<Cost> computeCost(const PriceSet &prices, const Usage &usage)
     };
 
     const UnitId requestsUnit = units::requests();
-    std::vector<UnitId> order;
+    // Small fixed buffers: pricing a request allocates nothing but its lines.
+    QVarLengthArray<UnitId, 16> order;
     bool tiered = false;
     for (const UnitPrice &price : prices.prices) {
         tiered = tiered || price.rate.isTiered();
@@ -117,8 +120,7 @@ Result<Cost> computeCost(const PriceSet &prices, const Usage &usage)
         return usageUnits()[static_cast<std::size_t>(a)].usageKey < usageUnits()[static_cast<std::size_t>(b)].usageKey;
     });
 
-    std::vector<std::pair<UnitId, qint64>> leaves;
-    leaves.reserve(order.size() + 1);
+    QVarLengthArray<std::pair<UnitId, qint64>, 16> leaves;
     for (UnitId unit : order) {
         auto value = reported(unit);
         if (!value)
@@ -140,13 +142,14 @@ Result<Cost> computeCost(const PriceSet &prices, const Usage &usage)
                                     .arg(key(unit))
                                     .arg(value.value()));
         }
-        leaves.emplace_back(unit, leaf);
+        leaves.append({unit, leaf});
     }
-    leaves.emplace_back(requestsUnit, 1);
+    leaves.append({requestsUnit, 1});
 
     const qint64 tierCount = tiered ? usage.get(units::inputTokens()).value_or(0) : 0;
     Cost cost;
     cost.status = Cost::Status::Priced;
+    cost.lines.reserve(prices.prices.size());
     for (const UnitPrice &price : prices.prices) {
         qint64 leaf = 0;
         for (const auto &[unit, count] : leaves) {

@@ -85,18 +85,17 @@ int PriceBookProvider::findEntry(QStringView modelId) const
 
 const PriceBookProvider *PriceBook::provider(QStringView id) const
 {
-    for (const PriceBookProvider &p : m_providers) {
-        if (p.id == id)
-            return &p;
-    }
-    return nullptr;
+    const auto it = m_providerIndex.constFind(id.toString());
+    return it == m_providerIndex.cend() ? nullptr : &m_providers[static_cast<std::size_t>(it.value())];
 }
 
 const PriceBookProvider *PriceBook::findProvider(QStringView providerId) const
 {
-    const QString id = providerId.trimmed().toString().toLower();
+    QString id = providerId.trimmed().toString();
     if (id.isEmpty())
         return nullptr;
+    if (!id.isLower())
+        id = std::move(id).toLower();
     if (const PriceBookProvider *exact = provider(id))
         return exact;
     for (const PriceBookProvider &p : m_providers) {
@@ -139,7 +138,9 @@ std::optional<PriceMatch> PriceBook::find(const PriceBookProvider &p, QStringVie
         return std::nullopt;
     };
 
-    const QString id = modelId.trimmed().toString().toLower();
+    QString id = modelId.trimmed().toString();
+    if (!id.isLower())
+        id = std::move(id).toLower();
     if (auto match = search(id))
         return match;
 

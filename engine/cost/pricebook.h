@@ -102,6 +102,7 @@ public:
 
 private:
     std::vector<PriceBookProvider> m_providers;
+    QHash<QString, int> m_providerIndex;  // exact id -> position
 };
 
 } // namespace signalbox::engine

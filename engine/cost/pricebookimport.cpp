@@ -368,6 +368,7 @@ Result<PriceBook> PriceBook::fromGenaiPricesJson(const QByteArray &json)
             if (ids.contains(provider.id))
                 fail(QStringLiteral("provider '%1'").arg(provider.id), QStringLiteral("duplicate provider id"));
             ids.insert(provider.id);
+            book.m_providerIndex.insert(provider.id, static_cast<int>(book.m_providers.size()));
             book.m_providers.push_back(std::move(provider));
         }
         for (const PriceBookProvider &provider : book.m_providers) {

@@ -144,7 +144,8 @@ UnitId reasoningTokens() { static const UnitId id = require(QLatin1StringView("o
 UnitId requests() { static const UnitId id = require(QLatin1StringView("requests")); return id; }
 } // namespace units
 
-int dimensionCount(UnitId unit)
+namespace {
+int computeDimensionCount(UnitId unit)
 {
     const UsageUnit &u = kUnits[unit];
     int count = u.direction == Direction::None ? 0 : 1;
@@ -153,7 +154,7 @@ int dimensionCount(UnitId unit)
     return count;
 }
 
-bool isAncestor(UnitId ancestor, UnitId descendant)
+bool computeIsAncestor(UnitId ancestor, UnitId descendant)
 {
     if (ancestor == descendant)
         return false;
@@ -169,7 +170,7 @@ bool isAncestor(UnitId ancestor, UnitId descendant)
     return true;
 }
 
-bool areCompatible(UnitId a, UnitId b)
+bool computeAreCompatible(UnitId a, UnitId b)
 {
     const UsageUnit &x = kUnits[a];
     const UsageUnit &y = kUnits[b];
@@ -184,9 +185,9 @@ bool areCompatible(UnitId a, UnitId b)
     return true;
 }
 
-UnitId joinOf(UnitId a, UnitId b)
+UnitId computeJoinOf(UnitId a, UnitId b)
 {
-    if (!areCompatible(a, b))
+    if (!computeAreCompatible(a, b))
         return -1;
     const UsageUnit &x = kUnits[a];
     const UsageUnit &y = kUnits[b];
@@ -205,6 +206,54 @@ UnitId joinOf(UnitId a, UnitId b)
             return id;
     }
     return -1;
+}
+
+
+// The unit lattice is fixed: work it out once, then answer from tables (the
+// cost engine asks these questions on every request).
+struct Lattice {
+    int dimensions[kUnitCount];
+    bool ancestor[kUnitCount][kUnitCount];
+    bool compatible[kUnitCount][kUnitCount];
+    UnitId join[kUnitCount][kUnitCount];
+    Lattice()
+    {
+        for (UnitId a = 0; a < kUnitCount; ++a) {
+            dimensions[a] = computeDimensionCount(a);
+            for (UnitId b = 0; b < kUnitCount; ++b) {
+                ancestor[a][b] = computeIsAncestor(a, b);
+                compatible[a][b] = computeAreCompatible(a, b);
+                join[a][b] = computeJoinOf(a, b);
+            }
+        }
+    }
+};
+
+const Lattice &lattice()
+{
+    static const Lattice instance;
+    return instance;
+}
+} // namespace
+
+int dimensionCount(UnitId unit)
+{
+    return lattice().dimensions[unit];
+}
+
+bool isAncestor(UnitId ancestor, UnitId descendant)
+{
+    return lattice().ancestor[ancestor][descendant];
+}
+
+bool areCompatible(UnitId a, UnitId b)
+{
+    return lattice().compatible[a][b];
+}
+
+UnitId joinOf(UnitId a, UnitId b)
+{
+    return lattice().join[a][b];
 }
 
 } // namespace signalbox::engine
