@@ -3,6 +3,9 @@
 #include "models/navigation/navigationmodel.h"
 #include "models/navigation/navigationroles.h"
 #include "ui/aboutdialog.h"
+#include "engine/catalog/userstore.h"
+#include "ui/catalog/catalogpage.h"
+#include "ui/keys/providerspage.h"
 #include "ui/pages/placeholderpage.h"
 
 #include <QApplication>
@@ -30,20 +33,12 @@ QStringList upcomingFeatures(const QString &id)
         return {QObject::tr("Spend today, this week and this month against budgets"),
                 QObject::tr("Requests, tokens, latency and time to first token over time"),
                 QObject::tr("Top models, providers and keys by cost")};
-    if (id == QLatin1String("catalog"))
-        return {QObject::tr("Every model and the providers that serve it, with current prices"),
-                QObject::tr("Filters by modality, context, price, capabilities and origin"),
-                QObject::tr("Side-by-side comparison and a monthly cost estimator")};
     if (id == QLatin1String("routing"))
         return {QObject::tr("Policies by price, latency, throughput, health and budget"),
                 QObject::tr("Fallback chains and why each request went where it went")};
     if (id == QLatin1String("budgets"))
         return {QObject::tr("Budgets per key, project or model that alert, downgrade or block"),
                 QObject::tr("A forecast of month-end spend")};
-    if (id == QLatin1String("keys"))
-        return {QObject::tr("Provider credentials kept in the system keychain"),
-                QObject::tr("Custom OpenAI-compatible providers and negotiated prices"),
-                QObject::tr("Virtual keys for teams and projects, stored hashed")};
     if (id == QLatin1String("requests"))
         return {QObject::tr("A searchable log of every request through the gateway"),
                 QObject::tr("Tokens, exact cost, latency, time to first token and the route taken")};
@@ -126,6 +121,10 @@ void MainWindow::buildPages(const WorkspaceSummary &workspace)
         QWidget *page = nullptr;
         if (id == QLatin1String("settings"))
             page = new SettingsPage(workspace, m_stack);
+        else if (id == QLatin1String("catalog"))
+            page = m_catalogPage = new CatalogPage(m_stack);
+        else if (id == QLatin1String("keys"))
+            page = m_providersPage = new ProvidersPage(m_stack);
         else
             page = new PlaceholderPage(index.data(Qt::DisplayRole).toString(),
                                        index.data(models::PageSummaryRole).toString(), upcomingFeatures(id), m_stack);
@@ -181,6 +180,45 @@ bool MainWindow::showPage(const QString &id)
     m_sidebar->setCurrentIndex(m_navigation->index(row));
     m_stack->setCurrentIndex(row);
     return true;
+}
+
+void MainWindow::setCatalog(std::shared_ptr<const engine::Catalog> baseCatalog)
+{
+    m_baseCatalog = std::move(baseCatalog);
+    applyUserData();
+}
+
+void MainWindow::setUserStore(engine::CatalogUserStore *store)
+{
+    m_userStore = store;
+    m_providersPage->setStore(store);
+    connect(m_providersPage, &ProvidersPage::userDataChanged, this, &MainWindow::applyUserData, Qt::UniqueConnection);
+    applyUserData();
+}
+
+void MainWindow::applyUserData()
+{
+    if (!m_baseCatalog)
+        return;
+    m_effectiveCatalog = m_baseCatalog;
+    if (m_userStore) {
+        auto userData = m_userStore->load();
+        if (userData && !userData->isEmpty())
+            m_effectiveCatalog =
+                std::make_shared<const engine::Catalog>(engine::applyUserData(*m_baseCatalog, userData.value()));
+        else if (!userData)
+            statusBar()->showMessage(tr("Custom providers could not be read: %1").arg(userData.error().message), 10000);
+    }
+    const QStringList selected = m_catalogPage->selectedModelIds();
+    m_catalogPage->setCatalog(m_effectiveCatalog);
+    if (!selected.isEmpty())
+        m_catalogPage->showModel(selected.first());
+    m_providersPage->setCatalog(m_effectiveCatalog);
+}
+
+void MainWindow::setCatalogError(const QString &message)
+{
+    m_catalogPage->setLoadError(message);
 }
 
 void MainWindow::setGatewayStatus(GatewayState state, const QString &address, const QString &detail)

@@ -4,15 +4,24 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QLabel;
 class QListView;
 class QStackedWidget;
 
+namespace signalbox::engine {
+class Catalog;
+class CatalogUserStore;
+} // namespace signalbox::engine
 namespace signalbox::models {
 class NavigationModel;
 }
 
 namespace signalbox::ui {
+
+class CatalogPage;
+class ProvidersPage;
 
 enum class GatewayState { Stopped, Starting, Running, Failed };
 
@@ -31,6 +40,16 @@ public:
     QWidget *page(const QString &id) const;
     // Shows the page with `id`; false (and nothing changes) when unknown.
     bool showPage(const QString &id);
+
+    // The catalog is loaded off the GUI thread; pages show "loading" until then.
+    // The pages see it with the user's providers, overrides and aliases applied.
+    void setCatalog(std::shared_ptr<const engine::Catalog> baseCatalog);
+    void setCatalogError(const QString &message);
+    // Where custom providers and price overrides are kept (not owned).
+    void setUserStore(engine::CatalogUserStore *store);
+    std::shared_ptr<const engine::Catalog> effectiveCatalog() const { return m_effectiveCatalog; }
+    CatalogPage *catalogPage() const { return m_catalogPage; }
+    ProvidersPage *providersPage() const { return m_providersPage; }
 
     void setGatewayStatus(GatewayState state, const QString &address, const QString &detail = {});
     QString gatewayStatusText() const;
@@ -54,6 +73,13 @@ private:
     QStackedWidget *m_stack = nullptr;
     QLabel *m_gatewayLabel = nullptr;
     QLabel *m_workspaceLabel = nullptr;
+    void applyUserData();
+
+    CatalogPage *m_catalogPage = nullptr;
+    ProvidersPage *m_providersPage = nullptr;
+    engine::CatalogUserStore *m_userStore = nullptr;
+    std::shared_ptr<const engine::Catalog> m_baseCatalog;
+    std::shared_ptr<const engine::Catalog> m_effectiveCatalog;
 };
 
 } // namespace signalbox::ui

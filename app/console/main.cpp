@@ -1,12 +1,17 @@
 // The Signalbox console: opens a workspace and shows the main window.
 
+#include "engine/catalog/catalog.h"
+#include "engine/catalog/userstore.h"
 #include "engine/core/version.h"
 #include "engine/storage/workspace.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFutureWatcher>
 #include <QMessageBox>
+#include <QPointer>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
 
@@ -40,8 +45,28 @@ int main(int argc, char *argv[])
         return 1;
     }
 
+    // Custom providers, price overrides and aliases live in the workspace.
+    engine::CatalogUserStore userStore(workspace.value()->database());
     ui::MainWindow window(
         {workspace.value()->folder(), workspace.value()->databasePath(), workspace.value()->schemaVersion()});
+    window.setUserStore(&userStore);
     window.show();
+
+    // The catalog loads on a worker thread; the page says "loading" until then.
+    using CatalogResult = engine::Result<engine::Catalog>;
+    QFutureWatcher<std::shared_ptr<CatalogResult>> catalogWatcher;
+    QPointer<ui::MainWindow> target(&window);
+    QObject::connect(&catalogWatcher, &QFutureWatcherBase::finished, &window, [&catalogWatcher, target] {
+        const std::shared_ptr<CatalogResult> loaded = catalogWatcher.result();
+        if (!target)
+            return;
+        if (loaded->ok())
+            target->setCatalog(std::make_shared<const engine::Catalog>(std::move(*loaded).value()));
+        else
+            target->setCatalogError(loaded->error().message);
+    });
+    catalogWatcher.setFuture(
+        QtConcurrent::run([] { return std::make_shared<CatalogResult>(engine::Catalog::loadBundled()); }));
+
     return app.exec();
 }

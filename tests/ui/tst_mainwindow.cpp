@@ -88,13 +88,13 @@ private Q_SLOTS:
             MainWindow window(workspace());
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
-            window.resize(930, 610);
+            window.resize(1210, 790);
             QVERIFY(window.showPage(QStringLiteral("requests")));
             window.close();
         }
         MainWindow again(workspace());
         QCOMPARE(again.currentPageId(), QStringLiteral("requests"));
-        QCOMPARE(again.size(), QSize(930, 610));
+        QCOMPARE(again.size(), QSize(1210, 790));
     }
 
     void settingsPageShowsWorkspace()

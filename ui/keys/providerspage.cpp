@@ -1,0 +1,298 @@
+#include "ui/keys/providerspage.h"
+
+#include "engine/catalog/userstore.h"
+#include "models/catalog/userdatamodels.h"
+#include "ui/keys/overridedialog.h"
+#include "ui/keys/providerdialog.h"
+
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace signalbox::ui {
+
+namespace {
+QTableView *makeView(QWidget *parent, QAbstractItemModel *model, const QString &name)
+{
+    auto *view = new QTableView(parent);
+    view->setObjectName(name);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+QPushButton *button(QWidget *parent, const QString &text, const QString &name)
+{
+    auto *b = new QPushButton(text, parent);
+    b->setObjectName(name);
+    return b;
+}
+} // namespace
+
+ProvidersPage::ProvidersPage(QWidget *parent)
+    : QWidget(parent)
+    , m_providers(new models::CustomProvidersModel(this))
+    , m_overrides(new models::PriceOverridesModel(this))
+{
+    auto *providersBox = new QGroupBox(tr("Custom providers"), this);
+    m_providersView = makeView(providersBox, m_providers, QStringLiteral("customProvidersView"));
+    m_addProvider = button(providersBox, tr("Add…"), QStringLiteral("addProvider"));
+    m_editProvider = button(providersBox, tr("Edit…"), QStringLiteral("editProvider"));
+    m_removeProvider = button(providersBox, tr("Remove"), QStringLiteral("removeProvider"));
+    auto *providerButtons = new QHBoxLayout;
+    providerButtons->addWidget(new QLabel(tr("Any OpenAI-compatible server: vLLM, Ollama, llama.cpp, Azure, a company proxy."),
+                                          providersBox),
+                               1);
+    providerButtons->addWidget(m_addProvider);
+    providerButtons->addWidget(m_editProvider);
+    providerButtons->addWidget(m_removeProvider);
+    auto *providersLayout = new QVBoxLayout(providersBox);
+    providersLayout->addWidget(m_providersView);
+    providersLayout->addLayout(providerButtons);
+
+    auto *overridesBox = new QGroupBox(tr("Price overrides"), this);
+    m_overridesView = makeView(overridesBox, m_overrides, QStringLiteral("priceOverridesView"));
+    m_addOverride = button(overridesBox, tr("Add…"), QStringLiteral("addOverride"));
+    m_editOverride = button(overridesBox, tr("Edit…"), QStringLiteral("editOverride"));
+    m_removeOverride = button(overridesBox, tr("Remove"), QStringLiteral("removeOverride"));
+    auto *overrideButtons = new QHBoxLayout;
+    overrideButtons->addWidget(new QLabel(tr("Negotiated discounts and contract prices; they survive every catalog refresh."),
+                                          overridesBox),
+                               1);
+    overrideButtons->addWidget(m_addOverride);
+    overrideButtons->addWidget(m_editOverride);
+    overrideButtons->addWidget(m_removeOverride);
+    auto *overridesLayout = new QVBoxLayout(overridesBox);
+    overridesLayout->addWidget(m_overridesView);
+    overridesLayout->addLayout(overrideButtons);
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("providersError"));
+    m_error->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_error->setWordWrap(true);
+    m_error->hide();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(12, 12, 12, 12);
+    layout->addWidget(providersBox, 1);
+    layout->addWidget(overridesBox, 1);
+    layout->addWidget(m_error);
+
+    connect(m_addProvider, &QPushButton::clicked, this, &ProvidersPage::onAddProvider);
+    connect(m_editProvider, &QPushButton::clicked, this, &ProvidersPage::onEditProvider);
+    connect(m_removeProvider, &QPushButton::clicked, this, &ProvidersPage::onRemoveProvider);
+    connect(m_addOverride, &QPushButton::clicked, this, &ProvidersPage::onAddOverride);
+    connect(m_editOverride, &QPushButton::clicked, this, &ProvidersPage::onEditOverride);
+    connect(m_removeOverride, &QPushButton::clicked, this, &ProvidersPage::onRemoveOverride);
+    connect(m_providersView, &QAbstractItemView::doubleClicked, this, &ProvidersPage::onEditProvider);
+    connect(m_overridesView, &QAbstractItemView::doubleClicked, this, &ProvidersPage::onEditOverride);
+    for (QTableView *view : {m_providersView, m_overridesView})
+        connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ProvidersPage::updateButtons);
+    updateButtons();
+}
+
+ProvidersPage::~ProvidersPage() = default;
+
+void ProvidersPage::setStore(engine::CatalogUserStore *store)
+{
+    m_store = store;
+    reload();
+}
+
+void ProvidersPage::setCatalog(std::shared_ptr<const engine::Catalog> catalog)
+{
+    m_catalog = std::move(catalog);
+}
+
+void ProvidersPage::reload()
+{
+    if (!m_store) {
+        m_providers->setProviders({});
+        m_overrides->setOverrides({});
+        updateButtons();
+        return;
+    }
+    auto providers = m_store->providers();
+    auto overrides = m_store->overrides();
+    if (!providers)
+        report(providers.error());
+    else if (!overrides)
+        report(overrides.error());
+    m_providers->setProviders(providers ? std::move(providers).value() : std::vector<engine::CustomProvider>{});
+    m_overrides->setOverrides(overrides ? std::move(overrides).value() : std::vector<engine::PriceOverride>{});
+    m_providersView->resizeColumnsToContents();
+    m_overridesView->resizeColumnsToContents();
+    updateButtons();
+}
+
+bool ProvidersPage::report(const engine::Error &error)
+{
+    m_error->setText(error.message);
+    m_error->show();
+    return false;
+}
+
+QString ProvidersPage::lastError() const
+{
+    return m_error->isHidden() ? QString() : m_error->text();
+}
+
+void ProvidersPage::done()
+{
+    m_error->hide();
+    m_error->clear();
+    reload();
+    Q_EMIT userDataChanged();
+}
+
+bool ProvidersPage::addProvider(const engine::CustomProvider &provider)
+{
+    if (!m_store)
+        return false;
+    if (auto stored = m_store->addProvider(provider); !stored)
+        return report(stored.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::updateProvider(const engine::CustomProvider &provider)
+{
+    if (!m_store)
+        return false;
+    if (auto stored = m_store->updateProvider(provider); !stored)
+        return report(stored.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::removeProvider(const QString &id)
+{
+    if (!m_store)
+        return false;
+    if (auto removed = m_store->removeProvider(id); !removed)
+        return report(removed.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::addOverride(const engine::PriceOverride &priceOverride)
+{
+    if (!m_store)
+        return false;
+    if (auto stored = m_store->addOverride(priceOverride); !stored)
+        return report(stored.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::updateOverride(const engine::PriceOverride &priceOverride)
+{
+    if (!m_store)
+        return false;
+    if (auto stored = m_store->updateOverride(priceOverride); !stored)
+        return report(stored.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::removeOverride(const QString &providerId, const QString &providerModelId)
+{
+    if (!m_store)
+        return false;
+    if (auto removed = m_store->removeOverride(providerId, providerModelId); !removed)
+        return report(removed.error());
+    done();
+    return true;
+}
+
+void ProvidersPage::updateButtons()
+{
+    const bool writable = m_store != nullptr;
+    const bool provider = m_providersView->selectionModel()->hasSelection();
+    const bool priceOverride = m_overridesView->selectionModel()->hasSelection();
+    m_addProvider->setEnabled(writable);
+    m_editProvider->setEnabled(writable && provider);
+    m_removeProvider->setEnabled(writable && provider);
+    m_addOverride->setEnabled(writable);
+    m_editOverride->setEnabled(writable && priceOverride);
+    m_removeOverride->setEnabled(writable && priceOverride);
+}
+
+void ProvidersPage::onAddProvider()
+{
+    ProviderDialog dialog(this);
+    while (dialog.exec() == QDialog::Accepted) {
+        if (addProvider(dialog.provider()))
+            return;
+        QMessageBox::warning(this, tr("Custom provider"), lastError());
+    }
+}
+
+void ProvidersPage::onEditProvider()
+{
+    const engine::CustomProvider *current = m_providers->providerAt(m_providersView->currentIndex().row());
+    if (!current)
+        return;
+    ProviderDialog dialog(this);
+    dialog.setProvider(*current);
+    while (dialog.exec() == QDialog::Accepted) {
+        if (updateProvider(dialog.provider()))
+            return;
+        QMessageBox::warning(this, tr("Custom provider"), lastError());
+    }
+}
+
+void ProvidersPage::onRemoveProvider()
+{
+    const engine::CustomProvider *current = m_providers->providerAt(m_providersView->currentIndex().row());
+    if (!current)
+        return;
+    const QString id = current->id;
+    if (QMessageBox::question(this, tr("Remove provider"),
+                              tr("Remove %1, its models and the price overrides that name it?").arg(id))
+        == QMessageBox::Yes)
+        removeProvider(id);
+}
+
+void ProvidersPage::onAddOverride()
+{
+    OverrideDialog dialog(m_catalog, this);
+    while (dialog.exec() == QDialog::Accepted) {
+        if (addOverride(dialog.priceOverride()))
+            return;
+        QMessageBox::warning(this, tr("Price override"), lastError());
+    }
+}
+
+void ProvidersPage::onEditOverride()
+{
+    const engine::PriceOverride *current = m_overrides->overrideAt(m_overridesView->currentIndex().row());
+    if (!current)
+        return;
+    OverrideDialog dialog(m_catalog, this);
+    dialog.setOverride(*current);
+    while (dialog.exec() == QDialog::Accepted) {
+        if (updateOverride(dialog.priceOverride()))
+            return;
+        QMessageBox::warning(this, tr("Price override"), lastError());
+    }
+}
+
+void ProvidersPage::onRemoveOverride()
+{
+    const engine::PriceOverride *current = m_overrides->overrideAt(m_overridesView->currentIndex().row());
+    if (!current)
+        return;
+    removeOverride(current->providerId, current->providerModelId);
+}
+
+} // namespace signalbox::ui
