@@ -3,6 +3,7 @@
 #include "models/navigation/navigationmodel.h"
 #include "models/navigation/navigationroles.h"
 #include "ui/aboutdialog.h"
+#include "engine/catalog/refresh.h"
 #include "engine/catalog/userstore.h"
 #include "ui/catalog/catalogpage.h"
 #include "ui/keys/providerspage.h"
@@ -14,6 +15,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
+#include <QMessageBox>
 #include <QMenuBar>
 #include <QScreen>
 #include <QSettings>
@@ -106,6 +108,13 @@ MainWindow::MainWindow(const WorkspaceSummary &workspace, QWidget *parent)
     statusBar()->addWidget(m_gatewayLabel);
     statusBar()->addPermanentWidget(m_workspaceLabel);
     setGatewayStatus(GatewayState::Stopped, {});
+
+    m_refresher = new engine::CatalogRefresher(nullptr, this);
+    m_refreshUrl = engine::CatalogRefresher::defaultUrl();
+    connect(m_catalogPage, &CatalogPage::refreshRequested, this, &MainWindow::refreshCatalog);
+    connect(m_refresher, &engine::CatalogRefresher::progress, this,
+            [this](qint64 received, qint64 total) { m_catalogPage->setRefreshing(true, received, total); });
+    connect(m_refresher, &engine::CatalogRefresher::finished, this, &MainWindow::onRefreshFinished);
 
     buildMenus();
     restoreSettings();
@@ -219,6 +228,65 @@ void MainWindow::applyUserData()
 void MainWindow::setCatalogError(const QString &message)
 {
     m_catalogPage->setLoadError(message);
+}
+
+void MainWindow::setRefreshUrl(const QUrl &url)
+{
+    m_refreshUrl = url;
+}
+
+QUrl MainWindow::refreshUrl() const
+{
+    return m_refreshUrl;
+}
+
+void MainWindow::refreshCatalog()
+{
+    if (!m_baseCatalog || m_refresher->isRunning())
+        return;
+    // Refresh the catalog as shipped or last refreshed; user data goes on top after.
+    m_refresher->setBaseCatalog(m_baseCatalog);
+    if (m_refresher->start(m_refreshUrl))
+        m_catalogPage->setRefreshing(true);
+}
+
+void MainWindow::onRefreshFinished(const engine::RefreshResult &result)
+{
+    m_catalogPage->setRefreshing(false);
+    if (!result.ok) {
+        const QString message = tr("Prices were not refreshed; the catalog is unchanged.\n\n%1").arg(result.error.message);
+        statusBar()->showMessage(tr("Refresh failed: %1").arg(result.error.message), 15000);
+        if (m_showRefreshReport)
+            QMessageBox::warning(this, tr("Refresh prices"), message);
+        Q_EMIT refreshFinished(false, result.error.message);
+        return;
+    }
+    setCatalog(result.catalog);
+    const QString summary = result.diff.isEmpty() ? tr("No changes.") : result.diff.summary();
+    statusBar()->showMessage(tr("Prices refreshed from %1: %2").arg(result.url.host(), summary), 15000);
+    if (m_showRefreshReport) {
+        QMessageBox box(QMessageBox::Information, tr("Refresh prices"),
+                        tr("Prices refreshed from %1.\n%2").arg(result.url.toDisplayString(), summary), QMessageBox::Ok, this);
+        QStringList lines;
+        for (const QString &id : result.diff.added)
+            lines << tr("new: %1").arg(id);
+        for (const QString &id : result.diff.removed)
+            lines << tr("removed: %1").arg(id);
+        for (const engine::PriceChange &change : result.diff.priceChanges) {
+            const char *kind = change.kind == engine::PriceChange::Kind::Up     ? "up"
+                               : change.kind == engine::PriceChange::Kind::Down ? "down"
+                                                                                 : "changed";
+            lines << tr("price %1: %2  input %3 -> %4, output %5 -> %6")
+                         .arg(QLatin1String(kind), change.providerModelId,
+                              change.oldInput ? change.oldInput->times(1'000'000)->toDisplayString() : tr("unknown"),
+                              change.newInput ? change.newInput->times(1'000'000)->toDisplayString() : tr("unknown"),
+                              change.oldOutput ? change.oldOutput->times(1'000'000)->toDisplayString() : tr("unknown"),
+                              change.newOutput ? change.newOutput->times(1'000'000)->toDisplayString() : tr("unknown"));
+        }
+        box.setDetailedText(lines.join(QLatin1Char('\n')));
+        box.exec();
+    }
+    Q_EMIT refreshFinished(true, summary);
 }
 
 void MainWindow::setGatewayStatus(GatewayState state, const QString &address, const QString &detail)

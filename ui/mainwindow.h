@@ -3,6 +3,7 @@
 #include "ui/pages/settingspage.h"
 
 #include <QMainWindow>
+#include <QUrl>
 
 #include <memory>
 
@@ -12,7 +13,9 @@ class QStackedWidget;
 
 namespace signalbox::engine {
 class Catalog;
+class CatalogRefresher;
 class CatalogUserStore;
+struct RefreshResult;
 } // namespace signalbox::engine
 namespace signalbox::models {
 class NavigationModel;
@@ -48,6 +51,7 @@ public:
     // Where custom providers and price overrides are kept (not owned).
     void setUserStore(engine::CatalogUserStore *store);
     std::shared_ptr<const engine::Catalog> effectiveCatalog() const { return m_effectiveCatalog; }
+    std::shared_ptr<const engine::Catalog> baseCatalog() const { return m_baseCatalog; }
     CatalogPage *catalogPage() const { return m_catalogPage; }
     ProvidersPage *providersPage() const { return m_providersPage; }
 
@@ -57,8 +61,20 @@ public:
     // Writes geometry and the current page to QSettings (also done on close).
     void saveSettings() const;
 
+    // Where "Refresh prices" fetches from (default: OpenRouter's model list).
+    void setRefreshUrl(const QUrl &url);
+    QUrl refreshUrl() const;
+    // Shows the diff in a dialog after a refresh (off in tests).
+    void setShowRefreshReport(bool show) { m_showRefreshReport = show; }
+
 public Q_SLOTS:
     void showAbout();
+    // Fetches current prices; on success the result becomes the base catalog,
+    // on failure nothing changes. Either way refreshFinished() follows.
+    void refreshCatalog();
+
+Q_SIGNALS:
+    void refreshFinished(bool ok, const QString &summary);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -74,12 +90,16 @@ private:
     QLabel *m_gatewayLabel = nullptr;
     QLabel *m_workspaceLabel = nullptr;
     void applyUserData();
+    void onRefreshFinished(const engine::RefreshResult &result);
 
     CatalogPage *m_catalogPage = nullptr;
     ProvidersPage *m_providersPage = nullptr;
     engine::CatalogUserStore *m_userStore = nullptr;
     std::shared_ptr<const engine::Catalog> m_baseCatalog;
     std::shared_ptr<const engine::Catalog> m_effectiveCatalog;
+    engine::CatalogRefresher *m_refresher = nullptr;
+    QUrl m_refreshUrl;
+    bool m_showRefreshReport = true;
 };
 
 } // namespace signalbox::ui

@@ -55,18 +55,30 @@ void CatalogTableModel::setCatalog(std::shared_ptr<const engine::Catalog> catalo
             Row row;
             row.model = &model;
             QStringList search{model.id, model.name, model.author, model.authorName};
+            // Free, rate-limited variants (OpenRouter's ":free") would make every
+            // model they exist for look free: the cheapest *paid* price is shown,
+            // and the free one only when there is nothing else.
+            Row freeOnly;
             for (const engine::Offering *offering : catalog->offeringsOf(model.id)) {
                 if (!row.providerIds.contains(offering->providerId))
                     row.providerIds << offering->providerId;
                 search << offering->providerModelId;
-                row.input = cheaper(row.input, rateAt(offering->price, engine::units::inputTokens(), when));
-                row.output = cheaper(row.output, rateAt(offering->price, engine::units::outputTokens(), when));
+                const bool freeVariant = offering->providerModelId.endsWith(QLatin1String(":free"));
+                row.hasFreeVariant = row.hasFreeVariant || freeVariant;
+                Row &target = freeVariant ? freeOnly : row;
+                target.input = cheaper(target.input, rateAt(offering->price, engine::units::inputTokens(), when));
+                target.output = cheaper(target.output, rateAt(offering->price, engine::units::outputTokens(), when));
                 if (const auto *set = offering->price.pricesAt(when); set && set->find(engine::units::cacheReadTokens()))
-                    row.cacheRead = cheaper(row.cacheRead, rateAt(offering->price, engine::units::cacheReadTokens(), when));
+                    target.cacheRead = cheaper(target.cacheRead, rateAt(offering->price, engine::units::cacheReadTokens(), when));
                 if (const auto *set = offering->price.pricesAt(when)) {
                     for (const auto &price : set->prices)
                         row.tiered = row.tiered || price.rate.isTiered();
                 }
+            }
+            if (!row.input && !row.output) {
+                row.input = freeOnly.input;
+                row.output = freeOnly.output;
+                row.cacheRead = freeOnly.cacheRead;
             }
             search << row.providerIds;
             row.searchText = search.join(QLatin1Char(' ')).toLower();
@@ -206,6 +218,8 @@ QVariant CatalogTableModel::data(const QModelIndex &index, int role) const
             return providers == 1 ? tr("Served by a single provider (%1): an availability risk, with no fallback.")
                                         .arg(row.providerIds.value(0))
                                   : row.providerIds.join(QStringLiteral(", "));
+        if ((column == InputPriceColumn || column == OutputPriceColumn) && row.hasFreeVariant && (row.input || row.output))
+            return tr("Cheapest paid price per million tokens; a free, rate-limited variant also exists.");
         if (column == InputPriceColumn && row.tiered)
             return tr("Cheapest base price per million tokens; long prompts cost more (see the offerings).");
         if ((column == InputPriceColumn || column == OutputPriceColumn) && !row.input && !row.output)

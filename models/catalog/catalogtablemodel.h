@@ -54,6 +54,7 @@ public:
         QString searchText;
         std::optional<engine::Money> input, output, cacheRead;  // cheapest known, per token
         bool tiered = false;
+        bool hasFreeVariant = false;  // a ":free" offering exists (not counted in the prices above)
     };
 
 private:

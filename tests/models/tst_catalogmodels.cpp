@@ -185,6 +185,23 @@ private Q_SLOTS:
         QCOMPARE(estimator.rowAt(pricey).perRequest->toDecimalString(), QStringLiteral("4.00002"));
     }
 
+    void freeVariantDoesNotHideThePaidPrice()
+    {
+        const auto base = testing::smallCatalog();
+        std::vector<engine::Offering> offerings = base->offerings();
+        engine::Offering free = offerings.front();  // alpha, cheap/model
+        free.providerModelId = QStringLiteral("cheap/model:free");
+        free.price.variants.front().prices.prices.clear();  // priced at zero
+        offerings.push_back(free);
+        auto catalog = std::make_shared<const engine::Catalog>(base->providers(), base->models(), offerings,
+                                                               engine::PriceBook{}, base->info());
+        CatalogTableModel table;
+        table.setCatalog(catalog, kAt);
+        const QModelIndex input = table.index(table.rowOf(QStringLiteral("cheap/model")), CatalogTableModel::InputPriceColumn);
+        QCOMPARE(input.data().toString(), QStringLiteral("$0.05"));
+        QVERIFY(input.data(Qt::ToolTipRole).toString().contains(QStringLiteral("free")));
+    }
+
     void emptyAndReset()
     {
         CatalogTableModel table;

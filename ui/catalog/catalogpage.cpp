@@ -74,11 +74,16 @@ CatalogPage::CatalogPage(QWidget *parent)
     m_estimate = new QPushButton(tr("Estimate cost…"), catalogView);
     m_estimate->setObjectName(QStringLiteral("estimateButton"));
     m_estimate->setToolTip(tr("Monthly cost of a workload on every offering of the selected models."));
+    m_refresh = new QPushButton(tr("Refresh prices"), catalogView);
+    m_refresh->setObjectName(QStringLiteral("refreshButton"));
+    m_refresh->setToolTip(tr("Fetch OpenRouter's current model list and prices; your providers and overrides stay."));
+    connect(m_refresh, &QPushButton::clicked, this, &CatalogPage::refreshRequested);
     connect(m_compare, &QPushButton::clicked, this, &CatalogPage::openCompare);
     connect(m_estimate, &QPushButton::clicked, this, &CatalogPage::openEstimator);
 
     auto *bottom = new QHBoxLayout;
     bottom->addWidget(m_summary, 1);
+    bottom->addWidget(m_refresh);
     bottom->addWidget(m_compare);
     bottom->addWidget(m_estimate);
 
@@ -213,13 +218,16 @@ void CatalogPage::setCatalog(std::shared_ptr<const engine::Catalog> catalog)
     m_table->setCatalog(m_catalog);
     fillFilterChoices();
     const auto &info = m_catalog->info();
-    m_summary->setText(tr("%1 models · %2 offerings · %3 providers — prices: genai-prices %4 (%5), models.dev (to %6)")
+    m_summaryText = tr("%1 models · %2 offerings · %3 providers — prices: genai-prices %4 (%5), models.dev (to %6)")
                            .arg(QLocale().toString(qlonglong(m_catalog->models().size())),
                                 QLocale().toString(qlonglong(m_catalog->offerings().size())),
                                 QLocale().toString(qlonglong(m_catalog->providers().size())), info.genaiVersion,
-                                info.genaiDate.toString(Qt::ISODate), info.modelsDevNewest.toString(Qt::ISODate)));
+                                info.genaiDate.toString(Qt::ISODate), info.modelsDevNewest.toString(Qt::ISODate));
+    m_summary->setText(m_summaryText);
     m_modelsView->resizeColumnsToContents();
-    m_modelsView->setColumnWidth(CatalogTableModel::NameColumn, std::min(m_modelsView->columnWidth(0), 280));
+    // Long names must not push the prices out of sight.
+    for (int column = 0; column < CatalogTableModel::ColumnCount; ++column)
+        m_modelsView->setColumnWidth(column, std::min(m_modelsView->columnWidth(column), column == 0 ? 260 : 170));
     m_state->setCurrentIndex(1);
     updateDetail();
 }
@@ -230,6 +238,17 @@ void CatalogPage::showEvent(QShowEvent *event)
     // Arriving on the page, typing searches.
     if (!focusWidget() || !isAncestorOf(focusWidget()))
         m_search->setFocus();
+}
+
+void CatalogPage::setRefreshing(bool running, qint64 received, qint64 total)
+{
+    m_refresh->setEnabled(!running);
+    if (!running) {
+        m_summary->setText(m_summaryText);
+        return;
+    }
+    const QString size = total > 0 ? tr("%1 of %2 kB").arg(received / 1024).arg(total / 1024) : tr("%1 kB").arg(received / 1024);
+    m_summary->setText(tr("Refreshing prices… %1").arg(size));
 }
 
 void CatalogPage::setLoadError(const QString &message)

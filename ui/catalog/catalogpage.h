@@ -43,9 +43,16 @@ public:
     models::CatalogFilterProxy *proxy() const { return m_proxy; }
     models::OfferingsModel *offeringsModel() const { return m_offerings; }
 
+    // While a refresh runs: the button is disabled and progress shows.
+    void setRefreshing(bool running, qint64 received = 0, qint64 total = -1);
+
 public Q_SLOTS:
     void openCompare();
     void openEstimator();
+
+Q_SIGNALS:
+    // The user asked for current prices from the refresh URL.
+    void refreshRequested();
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -80,6 +87,8 @@ private:
     QLabel *m_summary = nullptr;
     QPushButton *m_compare = nullptr;
     QPushButton *m_estimate = nullptr;
+    QPushButton *m_refresh = nullptr;
+    QString m_summaryText;
 };
 
 } // namespace signalbox::ui
