@@ -26,7 +26,7 @@ QTableView *makeView(QWidget *parent, QAbstractItemModel *model, const QString &
     view->setSelectionMode(QAbstractItemView::SingleSelection);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->verticalHeader()->hide();
-    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     return view;
 }
 
@@ -129,8 +129,6 @@ void ProvidersPage::reload()
         report(overrides.error());
     m_providers->setProviders(providers ? std::move(providers).value() : std::vector<engine::CustomProvider>{});
     m_overrides->setOverrides(overrides ? std::move(overrides).value() : std::vector<engine::PriceOverride>{});
-    m_providersView->resizeColumnsToContents();
-    m_overridesView->resizeColumnsToContents();
     updateButtons();
 }
 
