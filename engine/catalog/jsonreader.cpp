@@ -1,5 +1,7 @@
 #include "engine/catalog/jsonreader.h"
 
+#include "engine/core/json.h"
+
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QRegularExpression>
@@ -46,23 +48,7 @@ void StrictJson::fail(const QString &where, const QString &field, const QString 
 
 QString StrictJson::typeName(const QJsonValue &value)
 {
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QStringLiteral("nothing");
+    return jsonTypeName(value);
 }
 
 QString StrictJson::shortText(const QJsonValue &value)

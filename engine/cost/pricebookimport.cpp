@@ -1,5 +1,6 @@
 // Strict import of the genai-prices data format into a PriceBook.
 
+#include "engine/core/json.h"
 #include "engine/cost/costengine.h"
 #include "engine/cost/pricebook.h"
 
@@ -27,23 +28,7 @@ struct ImportFailure {
 
 QString typeName(const QJsonValue &value)
 {
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QStringLiteral("missing");
+    return jsonTypeName(value);
 }
 
 QString requireString(const QJsonObject &object, const QString &field, const QString &where, bool required = true)

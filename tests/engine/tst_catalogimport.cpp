@@ -4,6 +4,7 @@
 
 #include "engine/catalog/importers.h"
 #include "engine/cost/units.h"
+#include "tests/support/jsontext.h"
 
 #include <QFile>
 #include <QTest>
@@ -12,14 +13,7 @@ using namespace signalbox::engine;
 
 namespace {
 
-// JSON written with single quotes: test data without escapes, and without
-// raw string literals, which moc (Qt 6.4) misreads when they hold "//".
-QByteArray json(const char *singleQuoted)
-{
-    QByteArray bytes(singleQuoted);
-    bytes.replace('\'', '"');
-    return bytes;
-}
+using signalbox::testing::json;
 
 Money perToken(qint64 nanos, qint64 attos = 0)
 {

@@ -5,6 +5,7 @@
 #include "engine/catalog/merge.h"
 #include "engine/catalog/snapshot.h"
 #include "engine/cost/units.h"
+#include "tests/support/jsontext.h"
 
 #include <QFile>
 #include <QTest>
@@ -13,14 +14,7 @@ using namespace signalbox::engine;
 
 namespace {
 
-// JSON written with single quotes: test data without escapes, and without
-// raw string literals, which moc (Qt 6.4) misreads when they hold "//".
-QByteArray json(const char *singleQuoted)
-{
-    QByteArray bytes(singleQuoted);
-    bytes.replace('\'', '"');
-    return bytes;
-}
+using signalbox::testing::json;
 
 const char kModelsDev[] = "{"
     "  'acme': { 'id': 'acme', 'name': 'Acme', 'env': ['ACME_API_KEY'], 'models': {"

@@ -2,20 +2,14 @@
 // author origins bundled in resources/catalog/.
 
 #include "engine/catalog/naming.h"
+#include "tests/support/jsontext.h"
 
 #include <QTest>
 
 using namespace signalbox::engine;
 
 namespace {
-// JSON written with single quotes: test data without escapes, and without
-// raw string literals, which moc (Qt 6.4) misreads when they hold "//".
-QByteArray json(const char *singleQuoted)
-{
-    QByteArray bytes(singleQuoted);
-    bytes.replace('\'', '"');
-    return bytes;
-}
+using signalbox::testing::json;
 
 } // namespace
 

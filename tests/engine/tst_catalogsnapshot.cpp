@@ -7,6 +7,7 @@
 #include "engine/catalog/pricecodec.h"
 #include "engine/catalog/snapshot.h"
 #include "engine/cost/units.h"
+#include "tests/support/jsontext.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -23,14 +24,7 @@ using namespace signalbox::engine;
 
 namespace {
 
-// JSON written with single quotes: test data without escapes, and without
-// raw string literals, which moc (Qt 6.4) misreads when they hold "//".
-QByteArray json(const char *singleQuoted)
-{
-    QByteArray bytes(singleQuoted);
-    bytes.replace('\'', '"');
-    return bytes;
-}
+using signalbox::testing::json;
 
 // The figures scripts/refresh-catalog.sh printed for models.dev 2025-09 and
 // genai-prices 0.1.8 (docs/catalog.md). A refresh from newer files updates them.
