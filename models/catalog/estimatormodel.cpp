@@ -94,14 +94,10 @@ QVariant EstimatorModel::data(const QModelIndex &index, int role) const
     };
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case ModelColumn: {
-            const engine::Model *model = m_catalog->model(offering.modelId);
-            return model && !model->name.isEmpty() ? model->name : offering.modelId;
-        }
-        case ProviderColumn: {
-            const engine::Provider *provider = m_catalog->provider(offering.providerId);
-            return provider && !provider->name.isEmpty() ? provider->name : offering.providerId;
-        }
+        case ModelColumn:
+            return modelDisplayName(*m_catalog, offering.modelId);
+        case ProviderColumn:
+            return providerDisplayName(*m_catalog, offering.providerId);
         case PerRequestColumn:
             return money(row.perRequest);
         case PerMonthColumn:

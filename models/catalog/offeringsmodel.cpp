@@ -89,7 +89,6 @@ QVariant OfferingsModel::data(const QModelIndex &index, int role) const
     const engine::Offering &offering = *m_rows[static_cast<std::size_t>(index.row())];
     const int column = index.column();
     const engine::Provider *provider = m_catalog->provider(offering.providerId);
-    const engine::Model *model = m_catalog->model(offering.modelId);
 
     if (role == ModelIdRole)
         return offering.modelId;
@@ -110,9 +109,9 @@ QVariant OfferingsModel::data(const QModelIndex &index, int role) const
         }
         switch (column) {
         case ModelColumn:
-            return model && !model->name.isEmpty() ? model->name : offering.modelId;
+            return modelDisplayName(*m_catalog, offering.modelId);
         case ProviderColumn:
-            return provider && !provider->name.isEmpty() ? provider->name : offering.providerId;
+            return providerDisplayName(*m_catalog, offering.providerId);
         case ProviderModelColumn:
             return offering.providerModelId;
         case ConditionsColumn: {

@@ -90,6 +90,18 @@ QString conditionText(const PriceSchedule &schedule)
     return parts.join(QStringLiteral("; "));
 }
 
+QString modelDisplayName(const engine::Catalog &catalog, const QString &canonicalId)
+{
+    const engine::Model *model = catalog.model(canonicalId);
+    return model && !model->name.isEmpty() ? model->name : canonicalId;
+}
+
+QString providerDisplayName(const engine::Catalog &catalog, const QString &providerId)
+{
+    const engine::Provider *provider = catalog.provider(providerId);
+    return provider && !provider->name.isEmpty() ? provider->name : providerId;
+}
+
 QString tokenCountText(qint64 tokens)
 {
     if (tokens <= 0)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/catalog/catalog.h"
 #include "engine/cost/money.h"
 #include "engine/cost/priceschedule.h"
 
@@ -29,6 +30,10 @@ qlonglong sortKey(const std::optional<engine::Money> &perToken);
 QString tierText(const engine::PriceSchedule &schedule, const QDateTime &at);
 // "00:30–16:30 UTC: $0.27 in / $1.10 out; from 2026-03-13: …", or empty.
 QString conditionText(const engine::PriceSchedule &schedule);
+
+// A model's or provider's name for people, its id when it has none.
+QString modelDisplayName(const engine::Catalog &catalog, const QString &canonicalId);
+QString providerDisplayName(const engine::Catalog &catalog, const QString &providerId);
 
 // "128K", "1M", "1.05M", "unknown".
 QString tokenCountText(qint64 tokens);
