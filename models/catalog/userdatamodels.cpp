@@ -179,4 +179,48 @@ QVariant PriceOverridesModel::headerData(int section, Qt::Orientation orientatio
     }
 }
 
+ModelAliasesModel::ModelAliasesModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void ModelAliasesModel::setAliases(std::vector<engine::ModelAlias> aliases)
+{
+    beginResetModel();
+    m_aliases = std::move(aliases);
+    endResetModel();
+}
+
+const engine::ModelAlias *ModelAliasesModel::aliasAt(int row) const
+{
+    return row >= 0 && row < rowCount() ? &m_aliases[static_cast<std::size_t>(row)] : nullptr;
+}
+
+int ModelAliasesModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_aliases.size());
+}
+
+int ModelAliasesModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ModelAliasesModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    if (role != Qt::DisplayRole && role != SortRole)
+        return {};
+    const engine::ModelAlias &alias = m_aliases[static_cast<std::size_t>(index.row())];
+    return index.column() == AliasColumn ? alias.alias : alias.modelId;
+}
+
+QVariant ModelAliasesModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    return section == AliasColumn ? tr("Alias") : tr("Is the model");
+}
+
 } // namespace signalbox::models

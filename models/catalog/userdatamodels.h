@@ -54,4 +54,25 @@ private:
     std::vector<engine::PriceOverride> m_overrides;
 };
 
+// Model aliases: another id for a canonical model, so offerings the naming
+// rules filed apart are grouped (and routed) as one model.
+class ModelAliasesModel final : public QAbstractTableModel {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelAliasesModel)
+public:
+    enum Column : int { AliasColumn, ModelColumn, ColumnCount };
+
+    explicit ModelAliasesModel(QObject *parent = nullptr);
+    void setAliases(std::vector<engine::ModelAlias> aliases);
+    const engine::ModelAlias *aliasAt(int row) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    std::vector<engine::ModelAlias> m_aliases;
+};
+
 } // namespace signalbox::models

@@ -13,6 +13,7 @@
 #include "ui/keys/providerspage.h"
 #include "ui/mainwindow.h"
 
+#include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -75,6 +76,8 @@ private Q_SLOTS:
     void addEditRemoveProvider()
     {
         ui::ProvidersPage page;
+        QAbstractItemModelTester providersTester(page.providersModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester overridesTester(page.overridesModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         page.setStore(m_store.get());
         QSignalSpy changed(&page, &ui::ProvidersPage::userDataChanged);
         QVERIFY(page.addProvider(localVllm()));
@@ -177,6 +180,25 @@ private Q_SLOTS:
 
         QVERIFY(window.providersPage()->removeOverride(QStringLiteral("alpha"), QStringLiteral("mid/model")));
         QCOMPARE(inputPriceOf(QStringLiteral("mid/model")), QStringLiteral("$1.20"));
+    }
+
+    void aliasesRegroupModels()
+    {
+        ui::MainWindow window({m_dir->path(), m_workspace->databasePath(), m_workspace->schemaVersion()});
+        QAbstractItemModelTester tester(window.providersPage()->aliasesModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        window.setUserStore(m_store.get());
+        window.setCatalog(testing::smallCatalog());
+        QCOMPARE(window.effectiveCatalog()->models().size(), std::size_t(4));
+        engine::ModelAlias alias;
+        alias.alias = QStringLiteral("mystery/model");
+        alias.modelId = QStringLiteral("cheap/model");
+        QVERIFY2(window.providersPage()->addAlias(alias), qPrintable(window.providersPage()->lastError()));
+        QCOMPARE(window.providersPage()->aliasesModel()->rowCount(), 1);
+        QCOMPARE(window.effectiveCatalog()->models().size(), std::size_t(3));
+        QCOMPARE(window.effectiveCatalog()->offeringsOf(QStringLiteral("cheap/model")).size(), std::size_t(3));
+        QVERIFY(window.providersPage()->removeAlias(QStringLiteral("mystery/model")));
+        QCOMPARE(window.effectiveCatalog()->models().size(), std::size_t(4));
     }
 
 private:

@@ -5,7 +5,11 @@
 #include "ui/keys/overridedialog.h"
 #include "ui/keys/providerdialog.h"
 
+#include <QCompleter>
+#include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QGroupBox>
+#include <QLineEdit>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -42,6 +46,7 @@ ProvidersPage::ProvidersPage(QWidget *parent)
     : QWidget(parent)
     , m_providers(new models::CustomProvidersModel(this))
     , m_overrides(new models::PriceOverridesModel(this))
+    , m_aliases(new models::ModelAliasesModel(this))
 {
     auto *providersBox = new QGroupBox(tr("Custom providers"), this);
     m_providersView = makeView(providersBox, m_providers, QStringLiteral("customProvidersView"));
@@ -75,6 +80,18 @@ ProvidersPage::ProvidersPage(QWidget *parent)
     overridesLayout->addWidget(m_overridesView);
     overridesLayout->addLayout(overrideButtons);
 
+    auto *aliasesBox = new QGroupBox(tr("Model aliases"), this);
+    m_aliasesView = makeView(aliasesBox, m_aliases, QStringLiteral("aliasesView"));
+    m_addAlias = button(aliasesBox, tr("Add…"), QStringLiteral("addAlias"));
+    m_removeAlias = button(aliasesBox, tr("Remove"), QStringLiteral("removeAlias"));
+    auto *aliasButtons = new QHBoxLayout;
+    aliasButtons->addWidget(new QLabel(tr("Group a model the catalog lists under another id with the one it is."), aliasesBox), 1);
+    aliasButtons->addWidget(m_addAlias);
+    aliasButtons->addWidget(m_removeAlias);
+    auto *aliasesLayout = new QVBoxLayout(aliasesBox);
+    aliasesLayout->addWidget(m_aliasesView);
+    aliasesLayout->addLayout(aliasButtons);
+
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("providersError"));
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
@@ -85,6 +102,7 @@ ProvidersPage::ProvidersPage(QWidget *parent)
     layout->setContentsMargins(12, 12, 12, 12);
     layout->addWidget(providersBox, 1);
     layout->addWidget(overridesBox, 1);
+    layout->addWidget(aliasesBox, 1);
     layout->addWidget(m_error);
 
     connect(m_addProvider, &QPushButton::clicked, this, &ProvidersPage::onAddProvider);
@@ -93,9 +111,11 @@ ProvidersPage::ProvidersPage(QWidget *parent)
     connect(m_addOverride, &QPushButton::clicked, this, &ProvidersPage::onAddOverride);
     connect(m_editOverride, &QPushButton::clicked, this, &ProvidersPage::onEditOverride);
     connect(m_removeOverride, &QPushButton::clicked, this, &ProvidersPage::onRemoveOverride);
+    connect(m_addAlias, &QPushButton::clicked, this, &ProvidersPage::onAddAlias);
+    connect(m_removeAlias, &QPushButton::clicked, this, &ProvidersPage::onRemoveAlias);
     connect(m_providersView, &QAbstractItemView::doubleClicked, this, &ProvidersPage::onEditProvider);
     connect(m_overridesView, &QAbstractItemView::doubleClicked, this, &ProvidersPage::onEditOverride);
-    for (QTableView *view : {m_providersView, m_overridesView})
+    for (QTableView *view : {m_providersView, m_overridesView, m_aliasesView})
         connect(view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ProvidersPage::updateButtons);
     updateButtons();
 }
@@ -118,15 +138,20 @@ void ProvidersPage::reload()
     if (!m_store) {
         m_providers->setProviders({});
         m_overrides->setOverrides({});
+        m_aliases->setAliases({});
         updateButtons();
         return;
     }
     auto providers = m_store->providers();
     auto overrides = m_store->overrides();
+    auto aliases = m_store->aliases();
     if (!providers)
         report(providers.error());
     else if (!overrides)
         report(overrides.error());
+    else if (!aliases)
+        report(aliases.error());
+    m_aliases->setAliases(aliases ? std::move(aliases).value() : std::vector<engine::ModelAlias>{});
     m_providers->setProviders(providers ? std::move(providers).value() : std::vector<engine::CustomProvider>{});
     m_overrides->setOverrides(overrides ? std::move(overrides).value() : std::vector<engine::PriceOverride>{});
     updateButtons();
@@ -212,6 +237,66 @@ bool ProvidersPage::removeOverride(const QString &providerId, const QString &pro
     return true;
 }
 
+bool ProvidersPage::addAlias(const engine::ModelAlias &alias)
+{
+    if (!m_store)
+        return false;
+    if (auto stored = m_store->addAlias(alias); !stored)
+        return report(stored.error());
+    done();
+    return true;
+}
+
+bool ProvidersPage::removeAlias(const QString &alias)
+{
+    if (!m_store)
+        return false;
+    if (auto removed = m_store->removeAlias(alias); !removed)
+        return report(removed.error());
+    done();
+    return true;
+}
+
+void ProvidersPage::onAddAlias()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Model alias"));
+    auto *alias = new QLineEdit(&dialog);
+    alias->setPlaceholderText(QStringLiteral("acme/gpt-oss-120b-turbo"));
+    auto *target = new QLineEdit(&dialog);
+    target->setPlaceholderText(QStringLiteral("openai/gpt-oss-120b"));
+    if (m_catalog) {
+        QStringList ids;
+        for (const engine::Model &model : m_catalog->models())
+            ids << model.id;
+        auto *completer = new QCompleter(ids, target);
+        completer->setCaseSensitivity(Qt::CaseInsensitive);
+        completer->setFilterMode(Qt::MatchContains);
+        target->setCompleter(completer);
+    }
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *form = new QFormLayout(&dialog);
+    form->addRow(tr("Alias (the id to regroup):"), alias);
+    form->addRow(tr("Is the model:"), target);
+    form->addRow(buttons);
+    while (dialog.exec() == QDialog::Accepted) {
+        engine::ModelAlias value;
+        value.alias = alias->text();
+        value.modelId = target->text();
+        if (addAlias(engine::normalised(value)))
+            return;
+        QMessageBox::warning(this, tr("Model alias"), lastError());
+    }
+}
+
+void ProvidersPage::onRemoveAlias()
+{
+    if (const engine::ModelAlias *current = m_aliases->aliasAt(m_aliasesView->currentIndex().row()))
+        removeAlias(current->alias);
+}
+
 void ProvidersPage::updateButtons()
 {
     const bool writable = m_store != nullptr;
@@ -223,6 +308,8 @@ void ProvidersPage::updateButtons()
     m_addOverride->setEnabled(writable);
     m_editOverride->setEnabled(writable && priceOverride);
     m_removeOverride->setEnabled(writable && priceOverride);
+    m_addAlias->setEnabled(writable);
+    m_removeAlias->setEnabled(writable && m_aliasesView->selectionModel()->hasSelection());
 }
 
 void ProvidersPage::onAddProvider()

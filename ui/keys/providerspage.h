@@ -16,6 +16,7 @@ class CatalogUserStore;
 }
 namespace signalbox::models {
 class CustomProvidersModel;
+class ModelAliasesModel;
 class PriceOverridesModel;
 } // namespace signalbox::models
 
@@ -37,6 +38,7 @@ public:
 
     models::CustomProvidersModel *providersModel() const { return m_providers; }
     models::PriceOverridesModel *overridesModel() const { return m_overrides; }
+    models::ModelAliasesModel *aliasesModel() const { return m_aliases; }
 
     // The same steps as the buttons, without dialogs (the buttons call these
     // after their dialog); false and a message on the page when the store refuses.
@@ -46,6 +48,8 @@ public:
     bool addOverride(const engine::PriceOverride &priceOverride);
     bool updateOverride(const engine::PriceOverride &priceOverride);
     bool removeOverride(const QString &providerId, const QString &providerModelId);
+    bool addAlias(const engine::ModelAlias &alias);
+    bool removeAlias(const QString &alias);
     QString lastError() const;
 
 Q_SIGNALS:
@@ -62,12 +66,18 @@ private:
     void onAddOverride();
     void onEditOverride();
     void onRemoveOverride();
+    void onAddAlias();
+    void onRemoveAlias();
     void updateButtons();
 
     engine::CatalogUserStore *m_store = nullptr;
     std::shared_ptr<const engine::Catalog> m_catalog;
     models::CustomProvidersModel *m_providers = nullptr;
     models::PriceOverridesModel *m_overrides = nullptr;
+    models::ModelAliasesModel *m_aliases = nullptr;
+    QTableView *m_aliasesView = nullptr;
+    QPushButton *m_addAlias = nullptr;
+    QPushButton *m_removeAlias = nullptr;
     QTableView *m_providersView = nullptr;
     QTableView *m_overridesView = nullptr;
     QLabel *m_error = nullptr;
