@@ -2,6 +2,10 @@
 
 #include "models/navigation/navigationroles.h"
 
+#include <QPainter>
+#include <QPalette>
+#include <QPixmap>
+
 namespace signalbox::models {
 
 NavigationModel::NavigationModel(QObject *parent)
@@ -15,9 +19,35 @@ NavigationModel::NavigationModel(std::vector<PageEntry> pages, QObject *parent)
 {
 }
 
+namespace {
+// The page icons are drawn in one colour; on a selected (highlighted) row they
+// are drawn in the highlighted text colour instead, or they vanish into it.
+QIcon pageIcon(const char *name)
+{
+    const QIcon svg(QStringLiteral(":/signalbox/icons/%1.svg").arg(QLatin1String(name)));
+    QIcon icon;  // pixmaps per size and mode: the SVG engine keeps one added pixmap per mode only
+    for (int size : {16, 20, 24, 32, 48}) {
+        const QPixmap normal = svg.pixmap(size, size);
+        icon.addPixmap(normal, QIcon::Normal);
+        if (normal.isNull())
+            continue;
+        QPixmap selected(normal.size());
+        selected.setDevicePixelRatio(normal.devicePixelRatio());
+        selected.fill(Qt::transparent);
+        QPainter painter(&selected);
+        painter.drawPixmap(0, 0, normal);
+        painter.setCompositionMode(QPainter::CompositionMode_SourceIn);
+        painter.fillRect(selected.rect(), QPalette().color(QPalette::HighlightedText));
+        painter.end();
+        icon.addPixmap(selected, QIcon::Selected);
+    }
+    return icon;
+}
+} // namespace
+
 std::vector<PageEntry> NavigationModel::consolePages()
 {
-    auto icon = [](const char *name) { return QIcon(QStringLiteral(":/signalbox/icons/%1.svg").arg(QLatin1String(name))); };
+    auto icon = [](const char *name) { return pageIcon(name); };
     return {
         {QStringLiteral("dashboard"), tr("Dashboard"), tr("Spend, traffic and latency at a glance."), icon("dashboard")},
         {QStringLiteral("catalog"), tr("Catalog"), tr("Models, the providers that serve them, and their prices."), icon("catalog")},
