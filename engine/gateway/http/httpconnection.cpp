@@ -1,0 +1,428 @@
+#include "engine/gateway/http/httpconnection.h"
+
+#include "engine/core/logging.h"
+
+#include <QTcpSocket>
+#include <QThread>
+
+#include <utility>
+
+namespace signalbox::engine {
+
+namespace {
+
+// Qt's own read buffer per socket; our parse buffer sits behind it.
+constexpr qint64 kSocketReadBufferBytes = 64 * 1024;
+// Small bodies go out in the same write as the head.
+constexpr qsizetype kCoalesceBodyBytes = 16 * 1024;
+
+bool isFramingHeader(QByteArrayView name)
+{
+    return httpHeaderNameEquals(name, "content-length") || httpHeaderNameEquals(name, "transfer-encoding")
+        || httpHeaderNameEquals(name, "connection");
+}
+
+bool isSafeHeaderText(QByteArrayView text)
+{
+    return !text.contains('\r') && !text.contains('\n');
+}
+
+} // namespace
+
+void detail::ResponseChannel::markGone()
+{
+    if (state == State::Finished || state == State::Gone)
+        return;
+    state = State::Gone;
+    connection = nullptr;
+    writableCallbacks.clear();
+    auto callbacks = std::exchange(goneCallbacks, {});
+    for (auto &callback : callbacks) {
+        if (callback)
+            callback();
+    }
+}
+
+HttpConnection::HttpConnection(qintptr descriptor, const HttpLimits &limits, HttpHandler *handler,
+                               QObject *parent)
+    : QObject(parent), m_limits(limits), m_handler(handler), m_socket(new QTcpSocket(this)), m_parser(limits)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
+    if (!m_socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcGateway) << "cannot adopt an accepted socket:" << m_socket->errorString();
+        m_phase = Phase::Closed;
+        return;
+    }
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket->setReadBufferSize(kSocketReadBufferBytes);
+    m_peerAddress = m_socket->peerAddress();
+    m_peerPort = m_socket->peerPort();
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::closeNow);
+    // The first request's header clock starts at accept (slowloris).
+    startTimer(m_limits.headerTimeout);
+}
+
+HttpConnection::~HttpConnection()
+{
+    if (m_channel) {
+        auto channel = std::exchange(m_channel, nullptr);
+        channel->connection = nullptr;
+        channel->markGone();
+    }
+}
+
+void HttpConnection::startTimer(std::chrono::milliseconds timeout)
+{
+    m_timer.start(timeout);
+}
+
+void HttpConnection::reject(HttpError error)
+{
+    if (m_phase == Phase::Closed)
+        return;
+    failRequest(error);
+}
+
+void HttpConnection::beginShutdown()
+{
+    m_closeAfterResponse = true;
+    switch (m_phase) {
+    case Phase::Idle:
+    case Phase::Head:
+    case Phase::Body:
+        closeNow();
+        break;
+    case Phase::Dispatched:
+    case Phase::Closing:
+    case Phase::Closed:
+        break;
+    }
+}
+
+void HttpConnection::abortNow()
+{
+    closeNow();
+}
+
+void HttpConnection::onReadyRead()
+{
+    readIntoBuffer();
+    if (m_phase == Phase::Idle || m_phase == Phase::Head || m_phase == Phase::Body)
+        pump();
+}
+
+void HttpConnection::readIntoBuffer()
+{
+    switch (m_phase) {
+    case Phase::Idle:
+    case Phase::Head:
+    case Phase::Body:
+        m_buffer += m_socket->readAll();
+        break;
+    case Phase::Dispatched: {
+        // Pipelined requests: read ahead up to the bound, leave the rest to the kernel.
+        const qint64 room = m_limits.maxPipelinedBytes - m_buffer.size();
+        if (room > 0)
+            m_buffer += m_socket->read(room);
+        break;
+    }
+    case Phase::Closing:
+        m_socket->readAll(); // discarded: the client reads our response instead of a reset
+        break;
+    case Phase::Closed:
+        break;
+    }
+}
+
+void HttpConnection::pump()
+{
+    while (!m_buffer.isEmpty()
+           && (m_phase == Phase::Idle || m_phase == Phase::Head || m_phase == Phase::Body)) {
+        if (m_phase == Phase::Idle) {
+            m_phase = Phase::Head;
+            if (m_servedAny)
+                startTimer(m_limits.headerTimeout);
+        }
+        const auto outcome = m_parser.feed(m_buffer.constData(), m_buffer.size());
+        if (outcome.consumed >= m_buffer.size())
+            m_buffer.clear();
+        else if (outcome.consumed > 0)
+            m_buffer.remove(0, outcome.consumed);
+
+        if (outcome.status == HttpRequestParser::Status::Failed) {
+            failRequest(m_parser.error());
+            return;
+        }
+        if (m_phase == Phase::Head && m_parser.headersComplete()) {
+            m_phase = Phase::Body;
+            startTimer(m_limits.bodyIdleTimeout);
+        } else if (m_phase == Phase::Body && outcome.consumed > 0) {
+            startTimer(m_limits.bodyIdleTimeout);
+        }
+        if (outcome.status == HttpRequestParser::Status::Complete) {
+            dispatch(m_parser.takeRequest());
+            return;
+        }
+        if (m_parser.expectsContinue() && !m_sentContinue) {
+            m_sentContinue = true;
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            m_socket->flush();
+        }
+        if (outcome.consumed == 0)
+            break; // defensive: never spin
+    }
+}
+
+void HttpConnection::dispatch(std::shared_ptr<HttpRequest> request)
+{
+    m_timer.stop();
+    m_phase = Phase::Dispatched;
+    m_servedAny = true;
+    m_sentContinue = false;
+    request->peerAddress = m_peerAddress;
+    request->peerPort = m_peerPort;
+    m_keepAlive = request->keepAlive;
+    m_headRequest = request->method == "HEAD";
+    m_http10 = request->versionMajor == 1 && request->versionMinor == 0;
+
+    auto channel = std::make_shared<detail::ResponseChannel>();
+    channel->connection = this;
+    channel->thread = thread();
+    m_channel = channel;
+    if (!m_handler) {
+        sendResponse(*channel, 503, {},
+                     openAiErrorBody("No handler is installed.", "server_error", "no_handler"));
+        return;
+    }
+    m_handler->handle(std::move(request), HttpResponder(std::move(channel)));
+}
+
+void HttpConnection::failRequest(HttpError error)
+{
+    const auto &mapping = httpErrorMapping(error);
+    m_keepAlive = false;
+    m_headRequest = false;
+    m_http10 = false;
+    if (m_channel) { // cannot happen while parsing, but never leave a handler hanging
+        auto channel = std::exchange(m_channel, nullptr);
+        channel->connection = nullptr;
+        channel->markGone();
+    }
+    const HttpHeaders headers{{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
+    const QByteArray body = openAiErrorBody(mapping.message, mapping.type, mapping.code);
+    m_closeAfterResponse = true;
+    writeHead(mapping.status, headers, QByteArray("Content-Length: " + QByteArray::number(body.size()) + "\r\n"),
+              body);
+    m_buffer.clear();
+    const bool inputDone = error == HttpError::HeaderTimeout || error == HttpError::BodyTimeout;
+    if (inputDone) {
+        closeAfterFlush();
+    } else {
+        // Linger: keep discarding what the client still sends until it closes
+        // (it has our "Connection: close") or the linger time is over.
+        m_phase = Phase::Closing;
+        startTimer(m_limits.lingerTimeout);
+        m_socket->flush();
+        m_socket->readAll();
+    }
+}
+
+void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArrayView framing, QByteArrayView body)
+{
+    const bool closing = !m_keepAlive || m_closeAfterResponse;
+    QByteArray head;
+    head.reserve(160 + (body.size() <= kCoalesceBodyBytes ? body.size() : 0));
+    head += "HTTP/1.1 ";
+    head += QByteArray::number(status);
+    head += ' ';
+    head += httpReasonPhrase(status);
+    head += "\r\n";
+    for (const auto &[name, value] : headers) {
+        if (name.isEmpty() || isFramingHeader(name) || !isSafeHeaderText(name) || !isSafeHeaderText(value))
+            continue;
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
+    head += framing;
+    if (closing)
+        head += "Connection: close\r\n";
+    else if (m_http10)
+        head += "Connection: keep-alive\r\n";
+    head += "\r\n";
+    if (!body.isEmpty() && body.size() <= kCoalesceBodyBytes) {
+        head += body;
+        m_socket->write(head);
+    } else {
+        m_socket->write(head);
+        if (!body.isEmpty())
+            m_socket->write(body.data(), body.size());
+    }
+}
+
+bool HttpConnection::owns(const detail::ResponseChannel &channel, detail::ResponseChannel::State state) const
+{
+    Q_ASSERT_X(QThread::currentThread() == thread(), "HttpResponder",
+               "responders must be used on the worker thread that called the handler");
+    return m_phase == Phase::Dispatched && m_channel.get() == &channel && channel.state == state;
+}
+
+bool HttpConnection::sendResponse(detail::ResponseChannel &channel, int status, const HttpHeaders &headers,
+                                  const QByteArray &body)
+{
+    if (!owns(channel, detail::ResponseChannel::State::Pending))
+        return false;
+    const QByteArray framing = "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    writeHead(status, headers, framing, m_headRequest ? QByteArrayView() : QByteArrayView(body));
+    m_socket->flush();
+    channel.state = detail::ResponseChannel::State::Finished;
+    finishExchange();
+    return true;
+}
+
+bool HttpConnection::sendStreamHead(detail::ResponseChannel &channel, int status, const HttpHeaders &headers)
+{
+    if (!owns(channel, detail::ResponseChannel::State::Pending))
+        return false;
+    // HTTP/1.0 has no chunked coding: the body ends when the connection does.
+    m_chunked = !m_http10;
+    if (!m_chunked)
+        m_keepAlive = false;
+    writeHead(status, headers, m_chunked ? QByteArrayView("Transfer-Encoding: chunked\r\n") : QByteArrayView());
+    m_socket->flush();
+    channel.state = detail::ResponseChannel::State::Streaming;
+    return true;
+}
+
+bool HttpConnection::sendChunk(detail::ResponseChannel &channel, QByteArrayView data)
+{
+    if (!owns(channel, detail::ResponseChannel::State::Streaming))
+        return false;
+    if (data.isEmpty() || m_headRequest)
+        return true;
+    if (m_chunked) {
+        QByteArray framed;
+        framed.reserve(data.size() + 12);
+        framed += QByteArray::number(data.size(), 16);
+        framed += "\r\n";
+        framed += data;
+        framed += "\r\n";
+        m_socket->write(framed);
+    } else {
+        m_socket->write(data.data(), data.size());
+    }
+    m_socket->flush();
+    if (m_socket->bytesToWrite() >= m_limits.writeHighWaterBytes)
+        channel.waitingWritable = true;
+    return true;
+}
+
+bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)
+{
+    if (!owns(channel, detail::ResponseChannel::State::Streaming))
+        return false;
+    if (m_chunked && !m_headRequest)
+        m_socket->write("0\r\n\r\n");
+    m_socket->flush();
+    channel.state = detail::ResponseChannel::State::Finished;
+    finishExchange();
+    return true;
+}
+
+qint64 HttpConnection::bufferedBytes() const
+{
+    return m_socket->bytesToWrite();
+}
+
+void HttpConnection::onBytesWritten()
+{
+    auto *channel = m_channel.get();
+    if (!channel || !channel->waitingWritable || m_socket->bytesToWrite() > m_limits.writeLowWaterBytes)
+        return;
+    channel->waitingWritable = false;
+    const auto callbacks = channel->writableCallbacks; // a callback may register another
+    for (const auto &callback : callbacks) {
+        if (callback)
+            callback();
+    }
+}
+
+void HttpConnection::finishExchange()
+{
+    if (m_channel) {
+        m_channel->connection = nullptr;
+        m_channel->writableCallbacks.clear();
+        m_channel->goneCallbacks.clear();
+        m_channel.reset();
+    }
+    m_chunked = false;
+    if (!m_keepAlive || m_closeAfterResponse) {
+        closeAfterFlush();
+        return;
+    }
+    m_phase = Phase::Idle;
+    startTimer(m_limits.keepAliveTimeout);
+    // Continue with pipelined bytes from the event loop, not from inside the
+    // handler's call stack.
+    QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
+}
+
+void HttpConnection::resume()
+{
+    if (m_phase != Phase::Idle)
+        return;
+    readIntoBuffer();
+    pump();
+}
+
+void HttpConnection::closeAfterFlush()
+{
+    m_phase = Phase::Closing;
+    startTimer(m_limits.lingerTimeout);
+    m_socket->disconnectFromHost(); // may emit disconnected -> closeNow() right here
+}
+
+void HttpConnection::onTimeout()
+{
+    switch (m_phase) {
+    case Phase::Idle:
+        if (!m_servedAny && !m_buffer.isEmpty())
+            failRequest(HttpError::HeaderTimeout);
+        else
+            closeNow(); // keep-alive over, or a connection that never spoke
+        break;
+    case Phase::Head:
+        failRequest(HttpError::HeaderTimeout);
+        break;
+    case Phase::Body:
+        failRequest(HttpError::BodyTimeout);
+        break;
+    case Phase::Closing:
+        closeNow();
+        break;
+    case Phase::Dispatched:
+    case Phase::Closed:
+        break;
+    }
+}
+
+void HttpConnection::closeNow()
+{
+    if (m_phase == Phase::Closed)
+        return;
+    m_phase = Phase::Closed;
+    m_timer.stop();
+    m_socket->disconnect(this);
+    m_socket->abort();
+    if (auto channel = std::exchange(m_channel, nullptr)) {
+        channel->connection = nullptr;
+        channel->markGone(); // the handler aborts its upstream call here
+    }
+    emit finished(this);
+}
+
+} // namespace signalbox::engine

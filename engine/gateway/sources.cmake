@@ -1,0 +1,16 @@
+# engine/gateway: the local OpenAI/OpenRouter-compatible gateway. So far the
+# inbound HTTP/1.1 server layer (http/), built on Debian's http-parser.
+find_package(HttpParser REQUIRED)
+
+target_sources(signalbox_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/http/httpconnection.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httpconnection.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httphandler.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httplimits.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httplimits.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httprequest.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httprequestparser.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httprequestparser.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httpresponder.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httpresponder.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httpserver.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httpserver.h
+    ${CMAKE_CURRENT_LIST_DIR}/http/httpworker.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httpworker.h
+)
+# PUBLIC: httprequestparser.h includes <http_parser.h>.
+target_link_libraries(signalbox_engine PUBLIC HttpParser::HttpParser)
