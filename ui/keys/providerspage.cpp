@@ -177,84 +177,57 @@ void ProvidersPage::done()
     Q_EMIT userDataChanged();
 }
 
-bool ProvidersPage::addProvider(const engine::CustomProvider &provider)
+// Every edit: write through the store, then either show its refusal or
+// reload the tables and tell the window to rebuild the catalog.
+template <typename Write>
+bool ProvidersPage::write(Write &&writeToStore)
 {
     if (!m_store)
         return false;
-    if (auto stored = m_store->addProvider(provider); !stored)
-        return report(stored.error());
+    if (auto written = writeToStore(*m_store); !written)
+        return report(written.error());
     done();
     return true;
+}
+
+bool ProvidersPage::addProvider(const engine::CustomProvider &provider)
+{
+    return write([&](engine::CatalogUserStore &store) { return store.addProvider(provider); });
 }
 
 bool ProvidersPage::updateProvider(const engine::CustomProvider &provider)
 {
-    if (!m_store)
-        return false;
-    if (auto stored = m_store->updateProvider(provider); !stored)
-        return report(stored.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.updateProvider(provider); });
 }
 
 bool ProvidersPage::removeProvider(const QString &id)
 {
-    if (!m_store)
-        return false;
-    if (auto removed = m_store->removeProvider(id); !removed)
-        return report(removed.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.removeProvider(id); });
 }
 
 bool ProvidersPage::addOverride(const engine::PriceOverride &priceOverride)
 {
-    if (!m_store)
-        return false;
-    if (auto stored = m_store->addOverride(priceOverride); !stored)
-        return report(stored.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.addOverride(priceOverride); });
 }
 
 bool ProvidersPage::updateOverride(const engine::PriceOverride &priceOverride)
 {
-    if (!m_store)
-        return false;
-    if (auto stored = m_store->updateOverride(priceOverride); !stored)
-        return report(stored.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.updateOverride(priceOverride); });
 }
 
 bool ProvidersPage::removeOverride(const QString &providerId, const QString &providerModelId)
 {
-    if (!m_store)
-        return false;
-    if (auto removed = m_store->removeOverride(providerId, providerModelId); !removed)
-        return report(removed.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.removeOverride(providerId, providerModelId); });
 }
 
 bool ProvidersPage::addAlias(const engine::ModelAlias &alias)
 {
-    if (!m_store)
-        return false;
-    if (auto stored = m_store->addAlias(alias); !stored)
-        return report(stored.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.addAlias(alias); });
 }
 
 bool ProvidersPage::removeAlias(const QString &alias)
 {
-    if (!m_store)
-        return false;
-    if (auto removed = m_store->removeAlias(alias); !removed)
-        return report(removed.error());
-    done();
-    return true;
+    return write([&](engine::CatalogUserStore &store) { return store.removeAlias(alias); });
 }
 
 void ProvidersPage::onAddAlias()

@@ -58,6 +58,8 @@ Q_SIGNALS:
 
 private:
     void reload();
+    template <typename Write>
+    bool write(Write &&writeToStore);
     bool report(const engine::Error &error);
     void done();
     void onAddProvider();
