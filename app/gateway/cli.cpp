@@ -68,6 +68,10 @@ struct ListenAddress {
 // HOST:PORT with HOST an IPv4 address, [IPv6] or "localhost".
 std::optional<ListenAddress> parseListen(const QString &value, QString *error)
 {
+    if (value.startsWith(QLatin1Char('[')) && !value.contains(QStringLiteral("]:"))) {
+        *error = QStringLiteral("--listen: write an IPv6 address in brackets with a port, like [::1]:%1").arg(kDefaultPort);
+        return std::nullopt;
+    }
     const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
     if (colon <= 0) {
         *error = QStringLiteral("--listen wants HOST:PORT (for example 127.0.0.1:%1), got '%2'").arg(kDefaultPort).arg(value);
@@ -81,8 +85,13 @@ std::optional<ListenAddress> parseListen(const QString &value, QString *error)
         *error = QStringLiteral("--listen: '%1' is not a port number (0-65535)").arg(portText);
         return std::nullopt;
     }
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']'))) {
         host = host.mid(1, host.size() - 2);
+    } else if (host.contains(QLatin1Char(':')) || host.contains(QLatin1Char('['))) {
+        // "::1" alone would split into host "::" and port 1: insist on brackets.
+        *error = QStringLiteral("--listen: write an IPv6 address in brackets with a port, like [::1]:%1").arg(kDefaultPort);
+        return std::nullopt;
+    }
     ListenAddress address;
     if (host == QLatin1String("localhost"))
         address.host = QHostAddress(QHostAddress::LocalHost);

@@ -6,6 +6,8 @@
 #include <csignal>
 
 #ifdef Q_OS_UNIX
+#include <cerrno>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
@@ -22,9 +24,21 @@ int g_pipe[2] = {-1, -1};
 
 extern "C" void onUnixSignal(int signalNumber)
 {
+    // Async-signal-safe: one non-blocking write, errno left as it was.
+    const int savedErrno = errno;
     const char byte = static_cast<char>(signalNumber);
     [[maybe_unused]] auto written = ::write(g_pipe[0], &byte, 1);
+    errno = savedErrno;
 }
+
+void makeNonBlockingCloseOnExec(int fd)
+{
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+struct sigaction g_previousInt = {};
+struct sigaction g_previousTerm = {};
 #endif
 #ifdef Q_OS_WIN
 ShutdownSignals *g_instance = nullptr;
@@ -42,15 +56,20 @@ ShutdownSignals::ShutdownSignals(QObject *parent)
     : QObject(parent)
 {
 #ifdef Q_OS_UNIX
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_pipe) == 0) {
+    // The handlers write to one process-wide pipe: a second instance would
+    // steal it from the first.
+    Q_ASSERT_X(g_pipe[0] < 0, "ShutdownSignals", "only one instance per process");
+    if (g_pipe[0] < 0 && ::socketpair(AF_UNIX, SOCK_STREAM, 0, g_pipe) == 0) {
+        makeNonBlockingCloseOnExec(g_pipe[0]);
+        makeNonBlockingCloseOnExec(g_pipe[1]);
         m_notifier = new QSocketNotifier(g_pipe[1], QSocketNotifier::Read, this);
         connect(m_notifier, &QSocketNotifier::activated, this, &ShutdownSignals::onReadable);
         struct sigaction action = {};
         action.sa_handler = onUnixSignal;
         sigemptyset(&action.sa_mask);
         action.sa_flags = SA_RESTART;
-        ::sigaction(SIGINT, &action, nullptr);
-        ::sigaction(SIGTERM, &action, nullptr);
+        ::sigaction(SIGINT, &action, &g_previousInt);
+        ::sigaction(SIGTERM, &action, &g_previousTerm);
     }
 #endif
 #ifdef Q_OS_WIN
@@ -62,9 +81,9 @@ ShutdownSignals::ShutdownSignals(QObject *parent)
 ShutdownSignals::~ShutdownSignals()
 {
 #ifdef Q_OS_UNIX
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    if (g_pipe[0] >= 0) {
+    if (m_notifier && g_pipe[0] >= 0) {
+        ::sigaction(SIGINT, &g_previousInt, nullptr);
+        ::sigaction(SIGTERM, &g_previousTerm, nullptr);
         ::close(g_pipe[0]);
         ::close(g_pipe[1]);
         g_pipe[0] = g_pipe[1] = -1;
@@ -80,7 +99,7 @@ void ShutdownSignals::onReadable()
 {
 #ifdef Q_OS_UNIX
     char byte = 0;
-    if (::read(g_pipe[1], &byte, 1) == 1)
+    while (::read(g_pipe[1], &byte, 1) == 1)  // drain every signal that arrived
         Q_EMIT shutdownRequested(static_cast<int>(byte));
 #endif
 }

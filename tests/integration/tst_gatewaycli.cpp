@@ -88,6 +88,12 @@ private Q_SLOTS:
         QTest::newRow("listen host name")
             << QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("example.org:80")}
             << QStringLiteral("not an IP address");
+        QTest::newRow("IPv6 without brackets")
+            << QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("::1")}
+            << QStringLiteral("in brackets");
+        QTest::newRow("IPv6 without port")
+            << QStringList{QStringLiteral("serve"), QStringLiteral("--listen"), QStringLiteral("[::1]")}
+            << QStringLiteral("in brackets");
         QTest::newRow("empty workspace")
             << QStringList{QStringLiteral("--workspace"), QString(), QStringLiteral("serve")}
             << QStringLiteral("--workspace needs a folder");
