@@ -1,5 +1,7 @@
 #include "engine/catalog/urlpolicy.h"
 
+#include <QRegularExpression>
+
 #include <QStringList>
 
 #include <array>
@@ -9,9 +11,23 @@ namespace signalbox::engine {
 
 namespace {
 
+// What of a typed URL an error may repeat: never a password or a key, which
+// people paste into URLs and which error messages carry into logs.
+QString redacted(const QString &text)
+{
+    static const QRegularExpression userInfo(QStringLiteral("(://)[^/?#@]*@"));
+    static const QRegularExpression secretQuery(
+        QStringLiteral("([?&](?:api[_-]?key|key|token|access_token|secret|password)=)[^&#]*"),
+        QRegularExpression::CaseInsensitiveOption);
+    QString out = text;
+    out.replace(userInfo, QStringLiteral("\\1***@"));
+    out.replace(secretQuery, QStringLiteral("\\1***"));
+    return out;
+}
+
 Error invalid(const QString &text, const QString &problem)
 {
-    return Error { QStringLiteral("invalid"), QStringLiteral("The base URL \"%1\" %2").arg(text, problem) };
+    return Error { QStringLiteral("invalid"), QStringLiteral("The base URL \"%1\" %2").arg(redacted(text), problem) };
 }
 
 constexpr quint32 ipv4(quint8 a, quint8 b, quint8 c, quint8 d)

@@ -122,6 +122,24 @@ private Q_SLOTS:
         QVERIFY2(url.error().message.contains(problem), qPrintable(url.error().message));
     }
 
+    void errorsNeverRepeatSecrets_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::newRow("password") << QStringLiteral("https://me:sk-live-SECRET123@api.example.com/v1");
+        QTest::newRow("user info on a bad scheme") << QStringLiteral("ftp://sk-live-SECRET123@api.example.com/v1");
+        QTest::newRow("key in the query") << QStringLiteral("ftp://api.example.com/v1?api_key=sk-live-SECRET123");
+        QTest::newRow("token in the query") << QStringLiteral("http://169.254.169.254/?token=sk-live-SECRET123");
+    }
+
+    void errorsNeverRepeatSecrets()
+    {
+        QFETCH(QString, url);
+        const auto result = validateProviderBaseUrl(url);
+        QVERIFY(!result.ok());
+        QVERIFY2(!result.error().message.contains(QStringLiteral("SECRET123")), qPrintable(result.error().message));
+        QVERIFY(result.error().message.contains(QStringLiteral("***")));
+    }
+
     void forbiddenAddresses_data()
     {
         QTest::addColumn<QString>("address");
