@@ -1,6 +1,7 @@
 #include "ui/mainwindow.h"
 
 #include "models/navigation/navigationmodel.h"
+#include "models/catalog/pricetext.h"
 #include "models/navigation/navigationroles.h"
 #include "ui/aboutdialog.h"
 #include "engine/catalog/refresh.h"
@@ -278,10 +279,8 @@ void MainWindow::onRefreshFinished(const engine::RefreshResult &result)
                                                                                  : "changed";
             lines << tr("price %1: %2  input %3 -> %4, output %5 -> %6")
                          .arg(QLatin1String(kind), change.providerModelId,
-                              change.oldInput ? change.oldInput->times(1'000'000)->toDisplayString() : tr("unknown"),
-                              change.newInput ? change.newInput->times(1'000'000)->toDisplayString() : tr("unknown"),
-                              change.oldOutput ? change.oldOutput->times(1'000'000)->toDisplayString() : tr("unknown"),
-                              change.newOutput ? change.newOutput->times(1'000'000)->toDisplayString() : tr("unknown"));
+                              models::perMillionText(change.oldInput), models::perMillionText(change.newInput),
+                              models::perMillionText(change.oldOutput), models::perMillionText(change.newOutput));
         }
         box.setDetailedText(lines.join(QLatin1Char('\n')));
         box.exec();

@@ -1,6 +1,7 @@
 #include "models/catalog/catalogfilterproxy.h"
 
 #include "models/catalog/catalogroles.h"
+#include "models/catalog/pricetext.h"
 
 namespace signalbox::models {
 
@@ -47,8 +48,7 @@ bool CatalogFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sour
     if (f.maxInputPerMillion) {
         const qlonglong price = index.data(InputPriceRole).toLongLong();
         // Attodollars per token x 1e6 = per million; compare without overflow.
-        const engine::Money limitPerToken = f.maxInputPerMillion->dividedBy(1'000'000);
-        const qlonglong limit = limitPerToken.nanos() * engine::Money::kAttosPerNano + limitPerToken.attos();
+        const qlonglong limit = sortKey(f.maxInputPerMillion->dividedBy(1'000'000));
         if (price < 0 || price > limit)
             return false;
     }

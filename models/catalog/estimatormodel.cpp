@@ -18,6 +18,8 @@ EstimatorModel::~EstimatorModel() = default;
 
 void EstimatorModel::setModels(std::shared_ptr<const engine::Catalog> catalog, const QStringList &canonicalModelIds)
 {
+    // Rows point into the catalog: the old one must live until the reset is done.
+    const std::shared_ptr<const engine::Catalog> previous = m_catalog;
     m_catalog = std::move(catalog);
     m_modelIds = canonicalModelIds;
     recompute();

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QTime>
+#include <QtNumeric>
 
 #include <limits>
 
@@ -40,8 +41,13 @@ qlonglong sortKey(const std::optional<Money> &perToken)
 {
     if (!perToken)
         return std::numeric_limits<qlonglong>::max();
-    // Per-token rates are far below $9 a token, so attodollars fit.
-    return perToken->nanos() * Money::kAttosPerNano + perToken->attos();
+    // Attodollars; a rate above ~$9.2 a token (a typo in an override) sorts
+    // just before unknown instead of overflowing.
+    qlonglong attos = 0;
+    if (perToken->isNegative() || qMulOverflow(perToken->nanos(), Money::kAttosPerNano, &attos)
+        || qAddOverflow(attos, perToken->attos(), &attos))
+        return perToken->isNegative() ? std::numeric_limits<qlonglong>::min() : std::numeric_limits<qlonglong>::max() - 1;
+    return attos;
 }
 
 QString tierText(const PriceSchedule &schedule, const QDateTime &at)
