@@ -3,7 +3,9 @@
 #include <QLocale>
 #include <QtNumeric>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace signalbox::engine {
 
@@ -95,9 +97,15 @@ std::optional<Money> Money::parse(QByteArrayView input)
     if (i < text.size()) {
         if (text.at(i) != 'e' && text.at(i) != 'E')
             return std::nullopt;
+        const QByteArrayView digits = text.sliced(i + 1);
+        const QByteArrayView unsignedDigits =
+            !digits.isEmpty() && (digits.front() == '+' || digits.front() == '-') ? digits.sliced(1) : digits;
+        if (unsignedDigits.isEmpty() || unsignedDigits.size() > 4
+            || !std::all_of(unsignedDigits.begin(), unsignedDigits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return std::nullopt;
         bool ok = false;
-        const int e = QByteArray(text.sliced(i + 1).data(), text.size() - i - 1).toInt(&ok);
-        if (!ok || text.size() - i - 1 == 0 || e > 400 || e < -400)
+        const int e = QByteArray(digits.data(), digits.size()).toInt(&ok);
+        if (!ok || e > 400 || e < -400)
             return std::nullopt;
         exponent += e;
     }
@@ -150,7 +158,8 @@ std::optional<Money> Money::times(qint64 count) const
     if (qMulOverflow(m_nanos, count, &nanos) || qMulOverflow(m_attos, count, &attos))
         return std::nullopt;
     qint64 total = 0;
-    if (qAddOverflow(nanos, attos / kAttosPerNano, &total))
+    // INT64_MIN nanos could not be negated (display, division): out of range too.
+    if (qAddOverflow(nanos, attos / kAttosPerNano, &total) || total == std::numeric_limits<qint64>::min())
         return std::nullopt;
     return fromNanosAndAttos(total, attos % kAttosPerNano);
 }

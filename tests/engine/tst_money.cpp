@@ -61,7 +61,8 @@ private Q_SLOTS:
     void rejectsNonNumbers_data()
     {
         QTest::addColumn<QByteArray>("text");
-        for (const char *bad : {"", "abc", "1,5", "NaN", "inf", "1e", "--1", ".", "1.2.3", "0x10", "1e999", "99999999999"})
+        for (const char *bad : {"", "abc", "1,5", "NaN", "inf", "1e", "--1", ".", "1.2.3", "0x10", "1e999", "99999999999",
+                                "1e 5", "1e00000000005", "1e+", "1e-"})
             QTest::newRow(bad[0] ? bad : "empty") << QByteArray(bad);
     }
 
