@@ -2,6 +2,7 @@
 
 #include "engine/core/shutdownsignals.h"
 #include "engine/core/version.h"
+#include "engine/gateway/gateway.h"
 #include "engine/storage/workspace.h"
 
 #include <QCommandLineParser>
@@ -145,6 +146,14 @@ int serve(const QString &workspaceFolder, const QStringList &arguments)
         std::fprintf(stderr, "%s: warning: %s is not a loopback address; the gateway will be reachable from the network\n",
                      kProgram, qUtf8Printable(listen->host.toString()));
 
+    engine::Gateway gateway;
+    engine::Gateway::Options gatewayOptions;
+    gatewayOptions.address = listen->host;
+    gatewayOptions.port = listen->port;
+    if (auto started = gateway.start(gatewayOptions); !started)
+        return fail(ExitFailure, QStringLiteral("cannot listen on %1: %2").arg(listen->text(), started.error().message));
+    ListenAddress bound{gateway.address(), gateway.port()};
+
     engine::ShutdownSignals shutdown;
     int received = 0;
     QObject::connect(&shutdown, &engine::ShutdownSignals::shutdownRequested, QCoreApplication::instance(),
@@ -153,12 +162,13 @@ int serve(const QString &workspaceFolder, const QStringList &arguments)
                          QCoreApplication::quit();
                      });
 
-    say(QStringLiteral("%1 %2: workspace %3 (schema %4), listen address %5; ready, stop with SIGINT or SIGTERM")
+    say(QStringLiteral("%1 %2: workspace %3 (schema %4), listening on http://%5; ready, stop with SIGINT or SIGTERM")
             .arg(QLatin1String(kProgram), QString::fromLatin1(kVersion),
                  QDir::toNativeSeparators(workspace.value()->folder()))
             .arg(workspace.value()->schemaVersion())
-            .arg(listen->text()));
+            .arg(bound.text()));
     QCoreApplication::exec();
+    gateway.stop(std::chrono::seconds(5));
     say(QStringLiteral("%1: stopping (signal %2)").arg(QLatin1String(kProgram)).arg(received));
     return ExitOk;
 }

@@ -4,6 +4,13 @@
 #include "tests/support/fileprint.h"
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpServer>
 #include <QFile>
 #include <QProcess>
 #include <QSqlDatabase>
@@ -38,6 +45,27 @@ Outcome runGateway(const QStringList &arguments)
     outcome.out = QString::fromUtf8(process.readAllStandardOutput());
     outcome.err = QString::fromUtf8(process.readAllStandardError());
     return outcome;
+}
+
+struct HttpAnswer {
+    int status = 0;
+    QJsonObject json;
+};
+
+HttpAnswer request(const QByteArray &method, const QUrl &url)
+{
+    QNetworkAccessManager manager;
+    QNetworkRequest req(url);
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = manager.sendCustomRequest(req, method, method == "POST" ? QByteArrayLiteral("{}") : QByteArray());
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    HttpAnswer answer;
+    if (!finished.wait(10000))
+        return answer;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    return answer;
 }
 
 bool isOneLine(const QString &text)
@@ -142,6 +170,20 @@ private Q_SLOTS:
         QCOMPARE(signalbox::testing::printOf(path), before);
     }
 
+    void serveRefusesAnAddressInUse()
+    {
+        QTcpServer taken;
+        QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+        QTemporaryDir dir;
+        const Outcome outcome =
+            runGateway({QStringLiteral("--workspace"), dir.path(), QStringLiteral("serve"), QStringLiteral("--listen"),
+                        QStringLiteral("127.0.0.1:%1").arg(taken.serverPort())});
+        QCOMPARE(outcome.exitCode, 1);
+        QVERIFY2(isOneLine(outcome.err.split(QLatin1Char('\n')).filter(QStringLiteral("signalbox-gateway:")).join(QLatin1Char('\n'))),
+                 qPrintable(outcome.err));
+        QVERIFY2(outcome.err.contains(QStringLiteral("cannot listen on 127.0.0.1:")), qPrintable(outcome.err));
+    }
+
     void serveRefusesNonDatabase()
     {
         QTemporaryDir dir;
@@ -178,6 +220,24 @@ private Q_SLOTS:
         QVERIFY(out.contains("schema"));
         QVERIFY(QFile::exists(QDir(workspace).filePath(QStringLiteral("signalbox.db"))));
         QCOMPARE(process.state(), QProcess::Running);
+
+        // It listens where it says, on the port the OS gave it, and answers in OpenAI's shape.
+        const QRegularExpressionMatch listening =
+            QRegularExpression(QStringLiteral("listening on (http://127\\.0\\.0\\.1:(\\d+))")).match(QString::fromUtf8(out));
+        QVERIFY2(listening.hasMatch(), out.constData());
+        QVERIFY(listening.captured(2).toInt() > 0);
+        const QString base = listening.captured(1);
+        const HttpAnswer health = request("GET", QUrl(base + QStringLiteral("/health")));
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.json.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QCOMPARE(health.json.value(QStringLiteral("version")).toString(), QString::fromLatin1(signalbox::kVersion));
+        const HttpAnswer chat = request("POST", QUrl(base + QStringLiteral("/v1/chat/completions")));
+        QCOMPARE(chat.status, 501);
+        QCOMPARE(chat.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("not_implemented"));
+        const HttpAnswer unknown = request("GET", QUrl(base + QStringLiteral("/wp-admin")));
+        QCOMPARE(unknown.status, 404);
+        QVERIFY(unknown.json.value(QStringLiteral("error")).toObject().contains(QStringLiteral("message")));
 
         QCOMPARE(::kill(static_cast<pid_t>(process.processId()), signalNumber), 0);
         QVERIFY(process.waitForFinished(15000));
