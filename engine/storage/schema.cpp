@@ -75,6 +75,20 @@ std::span<const Migration> workspaceMigrations()
                             " updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
                             " CHECK (alias <> model_id))"),
          }},
+        {3,
+         QStringLiteral("virtual keys"),
+         {
+             // The secret itself is never stored: only its SHA-256. The id is
+             // the public part of the key, so a lookup needs no scan.
+             QStringLiteral("CREATE TABLE virtual_keys ("
+                            " id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 12),"
+                            " name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) BETWEEN 1 AND 100),"
+                            " project TEXT NOT NULL DEFAULT '' CHECK (length(project) <= 100),"
+                            " secret_sha256 BLOB NOT NULL CHECK (length(secret_sha256) = 32),"
+                            " created_at TEXT NOT NULL,"
+                            " expires_at TEXT,"
+                            " revoked_at TEXT)"),
+         }},
     };
     return migrations;
 }
