@@ -55,6 +55,18 @@ std::optional<Modality> modalityFromName(QStringView name)
     return std::nullopt;
 }
 
+Modalities modalitiesFromNames(const QStringList &names)
+{
+    if (names.isEmpty())
+        return Modality::Text;
+    Modalities modalities;
+    for (const QString &name : names) {
+        if (const auto modality = modalityFromName(name))
+            modalities |= *modality;
+    }
+    return modalities;
+}
+
 QStringList modalityNames(Modalities modalities)
 {
     QStringList names;

@@ -42,6 +42,10 @@ Q_DECLARE_FLAGS(Modalities, Modality)
 Q_DECLARE_OPERATORS_FOR_FLAGS(Modalities)
 // "text", "image", "audio", "video", "pdf", "file"; std::nullopt for others.
 std::optional<Modality> modalityFromName(QStringView name);
+// The modalities a source lists by name. Unknown names are skipped (a new one
+// upstream must not break an import, and no routing rule can ask for it yet);
+// an empty list means text only.
+Modalities modalitiesFromNames(const QStringList &names);
 QStringList modalityNames(Modalities modalities);
 
 // What a model can do, or what one provider supports of it.

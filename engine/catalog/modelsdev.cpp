@@ -30,17 +30,7 @@ constexpr CostKey kCostKeys[] = {
 
 Modalities readModalities(StrictJson &reader, const QJsonObject &object, const QString &key, const QString &where)
 {
-    const QStringList names = reader.optionalStringList(object, key, where);
-    if (names.isEmpty())
-        return Modality::Text;
-    Modalities modalities;
-    for (const QString &name : names) {
-        // Unknown modalities are skipped: a new one upstream must not break a
-        // refresh, and no routing rule can ask for it yet.
-        if (const auto modality = modalityFromName(name))
-            modalities |= *modality;
-    }
-    return modalities;
+    return modalitiesFromNames(reader.optionalStringList(object, key, where));
 }
 
 PriceSet readCost(StrictJson &reader, const QJsonObject &cost, const QString &where)

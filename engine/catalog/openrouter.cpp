@@ -87,18 +87,9 @@ PriceSchedule readPricing(StrictJson &reader, const QJsonObject &pricing, const 
     return schedule;
 }
 
-Modalities readModalities(StrictJson &reader, const QJsonObject &architecture, const QString &key,
-                          const QString &where)
+Modalities readModalities(StrictJson &reader, const QJsonObject &object, const QString &key, const QString &where)
 {
-    const QStringList names = reader.optionalStringList(architecture, key, where);
-    if (names.isEmpty())
-        return Modality::Text;
-    Modalities modalities;
-    for (const QString &name : names) {
-        if (const auto modality = modalityFromName(name))
-            modalities |= *modality;
-    }
-    return modalities;
+    return modalitiesFromNames(reader.optionalStringList(object, key, where));
 }
 
 void readModel(StrictJson &reader, const QJsonValue &value, qsizetype index, QDate asOf, QSet<QString> &seen,
