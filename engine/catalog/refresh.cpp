@@ -274,6 +274,11 @@ CatalogRefresher::CatalogRefresher(std::shared_ptr<const Catalog> base, QObject 
 
 CatalogRefresher::~CatalogRefresher()
 {
+    dropReply();
+}
+
+void CatalogRefresher::dropReply()
+{
     // One load of the guarded pointer: GCC's -Wnull-dereference cannot see
     // that QPointer stays non-null between separate loads.
     if (QNetworkReply *reply = m_reply.data(); reply != nullptr) {
@@ -281,6 +286,7 @@ CatalogRefresher::~CatalogRefresher()
         reply->abort();
         reply->deleteLater();
     }
+    m_reply = nullptr;
 }
 
 void CatalogRefresher::setBaseCatalog(std::shared_ptr<const Catalog> base)
@@ -383,15 +389,7 @@ void CatalogRefresher::sendRequest(const QUrl &target)
 
 void CatalogRefresher::cancel()
 {
-    if (!m_running)
-        return;
-    if (m_reply) {
-        m_reply->disconnect(this);
-        m_reply->abort();
-        m_reply->deleteLater();
-        m_reply = nullptr;
-    }
-    complete(failed(m_url, Error { QStringLiteral("cancelled"), QStringLiteral("The catalog refresh was cancelled") }));
+    failTransfer(Error { QStringLiteral("cancelled"), QStringLiteral("The catalog refresh was cancelled") });
 }
 
 void CatalogRefresher::onMetaDataChanged()
@@ -423,12 +421,7 @@ void CatalogRefresher::failTransfer(Error error)
 {
     if (!m_running)
         return;
-    if (m_reply) {
-        m_reply->disconnect(this);
-        m_reply->abort();
-        m_reply->deleteLater();
-        m_reply = nullptr;
-    }
+    dropReply();
     complete(failed(m_url, std::move(error)));
 }
 

@@ -147,6 +147,7 @@ private:
     void onReadyRead();
     void onReplyFinished();
     void failTransfer(Error error);
+    void dropReply();  // disconnects, aborts and releases the running reply, if any
     void startMerge(QByteArray body);
     void complete(RefreshResult result);
     Error replyError(QNetworkReply *reply) const;
