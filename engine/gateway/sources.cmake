@@ -15,3 +15,10 @@ target_sources(signalbox_engine PRIVATE
 )
 # PUBLIC: httprequestparser.h includes <http_parser.h>.
 target_link_libraries(signalbox_engine PUBLIC HttpParser::HttpParser)
+# The data plane's pure parts: request parsing, JSON splicing, SSE, routing.
+target_sources(signalbox_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.h
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.h
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.h
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.h
+)
