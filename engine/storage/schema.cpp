@@ -89,6 +89,81 @@ std::span<const Migration> workspaceMigrations()
                             " expires_at TEXT,"
                             " revoked_at TEXT)"),
          }},
+        // The usage log: one row per request, written by engine/usage's single
+        // writer (docs/usage-log.md). Times are integer milliseconds since the
+        // epoch (UTC): reports filter ranges over millions of rows, and an
+        // integer index is smaller and compares faster than ISO text. Cost is
+        // exact, Money's nanodollars + attodollars; NULL is unpriced, never 0.
+        // seq is the rowid, named so that VACUUM keeps it: the order rows were
+        // committed, the cursor of `usage tail`. No foreign key to
+        // virtual_keys: a record outlives its key, and the writer must never
+        // fail on one. typeof() checks keep text out of number columns, which
+        // SQLite would otherwise accept (and 'abc' >= 0 holds).
+        {4,
+         QStringLiteral("usage log"),
+         {
+             QStringLiteral("CREATE TABLE usage_requests ("
+                            " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                            " id TEXT NOT NULL UNIQUE CHECK (length(id) BETWEEN 1 AND 128),"
+                            " key_id TEXT NOT NULL DEFAULT '' CHECK (length(key_id) <= 64),"
+                            " project TEXT NOT NULL DEFAULT '' CHECK (length(project) <= 100),"
+                            " started_at_ms INTEGER NOT NULL"
+                            "  CHECK (typeof(started_at_ms) = 'integer' AND started_at_ms BETWEEN 0 AND 253402300799999),"
+                            " finished_at_ms INTEGER NOT NULL"
+                            "  CHECK (typeof(finished_at_ms) = 'integer' AND finished_at_ms BETWEEN 0 AND 253402300799999),"
+                            " endpoint TEXT NOT NULL DEFAULT '' CHECK (length(endpoint) <= 200),"
+                            " requested_model TEXT NOT NULL DEFAULT '' CHECK (length(requested_model) <= 300),"
+                            " served_model TEXT NOT NULL DEFAULT '' CHECK (length(served_model) <= 300),"
+                            " served_provider TEXT NOT NULL DEFAULT '' CHECK (length(served_provider) <= 64),"
+                            " served_provider_model TEXT NOT NULL DEFAULT '' CHECK (length(served_provider_model) <= 300),"
+                            " status TEXT NOT NULL CHECK (status IN ('ok', 'upstream_error', 'gateway_error',"
+                            "                                        'client_error', 'cancelled', 'timeout')),"
+                            " http_status INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(http_status) = 'integer' AND (http_status = 0 OR http_status BETWEEN 100 AND 599)),"
+                            " error_class TEXT NOT NULL DEFAULT '' CHECK (length(error_class) <= 64),"
+                            " error_message TEXT NOT NULL DEFAULT '' CHECK (length(error_message) <= 1000),"
+                            " prompt_tokens INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(prompt_tokens) = 'integer' AND prompt_tokens >= 0),"
+                            " completion_tokens INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(completion_tokens) = 'integer' AND completion_tokens >= 0),"
+                            " cached_tokens INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(cached_tokens) = 'integer' AND cached_tokens >= 0),"
+                            " cache_write_tokens INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(cache_write_tokens) = 'integer' AND cache_write_tokens >= 0),"
+                            " reasoning_tokens INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(reasoning_tokens) = 'integer' AND reasoning_tokens >= 0),"
+                            " tokens_estimated INTEGER NOT NULL DEFAULT 0 CHECK (tokens_estimated IN (0, 1)),"
+                            " cost_nanos INTEGER CHECK (cost_nanos IS NULL"
+                            "  OR (typeof(cost_nanos) = 'integer' AND cost_nanos >= 0)),"
+                            " cost_attos INTEGER CHECK (cost_attos IS NULL"
+                            "  OR (typeof(cost_attos) = 'integer' AND cost_attos BETWEEN 0 AND 999999999)),"
+                            " latency_us INTEGER NOT NULL DEFAULT 0 CHECK (typeof(latency_us) = 'integer' AND latency_us >= 0),"
+                            " ttft_us INTEGER CHECK (ttft_us IS NULL OR (typeof(ttft_us) = 'integer' AND ttft_us >= 0)),"
+                            " overhead_us INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(overhead_us) = 'integer' AND overhead_us >= 0),"
+                            " stream INTEGER NOT NULL DEFAULT 0 CHECK (stream IN (0, 1)),"
+                            " route_reason TEXT NOT NULL DEFAULT '' CHECK (length(route_reason) <= 500),"
+                            " CHECK ((cost_nanos IS NULL) = (cost_attos IS NULL)))"),
+             // Every index also holds seq (the rowid), so (started_at_ms, seq)
+             // pages without a sort.
+             QStringLiteral("CREATE INDEX usage_requests_started ON usage_requests(started_at_ms)"),
+             QStringLiteral("CREATE INDEX usage_requests_key ON usage_requests(key_id, started_at_ms)"),
+             QStringLiteral("CREATE INDEX usage_requests_project ON usage_requests(project, started_at_ms)"),
+             // Clustered by request: a request's attempts sit together, and the
+             // primary key is the index ON DELETE CASCADE needs.
+             QStringLiteral("CREATE TABLE usage_attempts ("
+                            " request_id TEXT NOT NULL REFERENCES usage_requests(id) ON DELETE CASCADE,"
+                            " attempt INTEGER NOT NULL CHECK (typeof(attempt) = 'integer' AND attempt >= 0),"
+                            " provider_id TEXT NOT NULL DEFAULT '' CHECK (length(provider_id) <= 64),"
+                            " provider_model_id TEXT NOT NULL DEFAULT '' CHECK (length(provider_model_id) <= 300),"
+                            " outcome TEXT NOT NULL DEFAULT '' CHECK (length(outcome) <= 64),"
+                            " http_status INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(http_status) = 'integer' AND (http_status = 0 OR http_status BETWEEN 100 AND 599)),"
+                            " duration_us INTEGER NOT NULL DEFAULT 0"
+                            "  CHECK (typeof(duration_us) = 'integer' AND duration_us >= 0),"
+                            " may_have_been_billed INTEGER NOT NULL DEFAULT 0 CHECK (may_have_been_billed IN (0, 1)),"
+                            " PRIMARY KEY (request_id, attempt)) WITHOUT ROWID"),
+         }},
     };
     return migrations;
 }

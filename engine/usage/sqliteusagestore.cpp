@@ -1,0 +1,531 @@
+#include "engine/usage/sqliteusagestore.h"
+
+#include "engine/core/logging.h"
+#include "engine/storage/database.h"
+
+#include <QDir>
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <algorithm>
+
+namespace signalbox::engine {
+
+namespace {
+constexpr int kUsageSchemaVersion = 4;
+// Attempts of a page of records are read with `request_id IN (?, …)` in
+// groups of this size: one statement per group instead of one per record.
+constexpr int kAttemptGroup = 200;
+
+const QString kRequestColumns = QStringLiteral(
+    "seq, id, key_id, project, started_at_ms, finished_at_ms, endpoint, requested_model, served_model,"
+    " served_provider, served_provider_model, status, http_status, error_class, error_message,"
+    " prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, tokens_estimated,"
+    " cost_nanos, cost_attos, latency_us, ttft_us, overhead_us, stream, route_reason");
+const QString kAttemptColumns = QStringLiteral(
+    "request_id, attempt, provider_id, provider_model_id, outcome, http_status, duration_us, may_have_been_billed");
+
+// SQLite's primary result codes (the low byte of an extended code).
+constexpr int kSqliteBusy = 5;
+constexpr int kSqliteLocked = 6;
+constexpr int kSqliteFull = 13;
+constexpr int kSqliteConstraint = 19;
+
+Error storeError(const QSqlDatabase &db, const QString &what, const QSqlError &error)
+{
+    bool numeric = false;
+    const int primary = error.nativeErrorCode().toInt(&numeric) & 0xff;
+    QString code = QStringLiteral("storage");
+    if (numeric) {
+        if (primary == kSqliteBusy || primary == kSqliteLocked)
+            code = QStringLiteral("busy");
+        else if (primary == kSqliteFull)
+            code = QStringLiteral("full");
+        else if (primary == kSqliteConstraint)
+            code = QStringLiteral("invalid");
+    }
+    if (error.databaseText().contains(QLatin1StringView("no such table")))
+        code = QStringLiteral("schema");
+    const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    return Error { code, QStringLiteral("%1 (%2): %3").arg(what, QDir::toNativeSeparators(db.databaseName()), detail) };
+}
+
+QVariant text(const QString &value, int limit)
+{
+    return clippedUsageText(value, limit);
+}
+
+qint64 msOf(const QDateTime &time)
+{
+    return time.toMSecsSinceEpoch();
+}
+
+QDateTime timeOf(const QVariant &ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms.toLongLong(), Qt::UTC);
+}
+
+UsageRecord recordFrom(const QSqlQuery &row)
+{
+    UsageRecord r;
+    r.seq = row.value(0).toLongLong();
+    r.id = row.value(1).toString();
+    r.keyId = row.value(2).toString();
+    r.project = row.value(3).toString();
+    r.startedAt = timeOf(row.value(4));
+    r.finishedAt = timeOf(row.value(5));
+    r.endpoint = row.value(6).toString();
+    r.requestedModel = row.value(7).toString();
+    r.servedModel = row.value(8).toString();
+    r.servedProvider = row.value(9).toString();
+    r.servedProviderModel = row.value(10).toString();
+    // The CHECK constraint admits only known names.
+    r.status = usageStatusFromName(row.value(11).toString()).value_or(UsageStatus::GatewayError);
+    r.httpStatus = row.value(12).toInt();
+    r.errorClass = row.value(13).toString();
+    r.errorMessage = row.value(14).toString();
+    r.promptTokens = row.value(15).toLongLong();
+    r.completionTokens = row.value(16).toLongLong();
+    r.cachedTokens = row.value(17).toLongLong();
+    r.cacheWriteTokens = row.value(18).toLongLong();
+    r.reasoningTokens = row.value(19).toLongLong();
+    r.tokensEstimated = row.value(20).toInt() != 0;
+    const QVariant nanos = row.value(21);
+    if (!nanos.isNull())
+        r.cost = Money::fromNanosAndAttos(nanos.toLongLong(), row.value(22).toLongLong());
+    r.latencyUs = row.value(23).toLongLong();
+    const QVariant ttft = row.value(24);
+    if (!ttft.isNull())
+        r.ttftUs = ttft.toLongLong();
+    r.overheadUs = row.value(25).toLongLong();
+    r.stream = row.value(26).toInt() != 0;
+    r.routeReason = row.value(27).toString();
+    return r;
+}
+
+UsageAttempt attemptFrom(const QSqlQuery &row)
+{
+    UsageAttempt a;
+    a.providerId = row.value(2).toString();
+    a.providerModelId = row.value(3).toString();
+    a.outcome = row.value(4).toString();
+    a.httpStatus = row.value(5).toInt();
+    a.durationUs = row.value(6).toLongLong();
+    a.mayHaveBeenBilled = row.value(7).toInt() != 0;
+    return a;
+}
+
+QString placeholders(int count)
+{
+    QString list;
+    list.reserve(count * 2);
+    for (int i = 0; i < count; ++i)
+        list += i == 0 ? QStringLiteral("?") : QStringLiteral(",?");
+    return list;
+}
+
+// The WHERE clause and its values for a query's filters and cursor.
+struct Filter {
+    QString where;
+    QVariantList values;
+};
+
+Filter filterFor(const UsageQuery &q)
+{
+    QStringList terms;
+    Filter filter;
+    if (q.from.isValid()) {
+        terms << QStringLiteral("started_at_ms >= ?");
+        filter.values << msOf(q.from);
+    }
+    if (q.to.isValid()) {
+        terms << QStringLiteral("started_at_ms < ?");
+        filter.values << msOf(q.to);
+    }
+    if (q.keyId) {
+        terms << QStringLiteral("key_id = ?");
+        filter.values << clippedUsageText(*q.keyId, UsageLimits::kKeyId);
+    }
+    if (q.project) {
+        terms << QStringLiteral("project = ?");
+        filter.values << clippedUsageText(*q.project, UsageLimits::kProject);
+    }
+    if (q.after) {
+        // Row values compare lexicographically and use the (started_at_ms,
+        // rowid) order every index on the table already has.
+        switch (q.order) {
+        case UsageOrder::Committed:
+            terms << QStringLiteral("seq > ?");
+            filter.values << q.after->seq;
+            break;
+        case UsageOrder::StartedAt:
+            terms << QStringLiteral("(started_at_ms, seq) > (?, ?)");
+            filter.values << msOf(q.after->startedAt) << q.after->seq;
+            break;
+        case UsageOrder::NewestFirst:
+            terms << QStringLiteral("(started_at_ms, seq) < (?, ?)");
+            filter.values << msOf(q.after->startedAt) << q.after->seq;
+            break;
+        }
+    }
+    if (!terms.isEmpty())
+        filter.where = QStringLiteral(" WHERE ") + terms.join(QStringLiteral(" AND "));
+    return filter;
+}
+
+QString orderBy(UsageOrder order)
+{
+    switch (order) {
+    case UsageOrder::Committed:
+        return QStringLiteral(" ORDER BY seq");
+    case UsageOrder::StartedAt:
+        return QStringLiteral(" ORDER BY started_at_ms, seq");
+    case UsageOrder::NewestFirst:
+        return QStringLiteral(" ORDER BY started_at_ms DESC, seq DESC");
+    }
+    return {};
+}
+} // namespace
+
+struct SqliteUsageStore::Statements {
+    explicit Statements(const QSqlDatabase &db)
+        : begin(db)
+        , commit(db)
+        , rollback(db)
+        , insertRequest(db)
+        , insertAttempt(db)
+        , findRequest(db)
+        , findAttempts(db)
+        , attemptGroup(db)
+    {
+    }
+    QSqlQuery begin;
+    QSqlQuery commit;
+    QSqlQuery rollback;
+    QSqlQuery insertRequest;
+    QSqlQuery insertAttempt;
+    QSqlQuery findRequest;
+    QSqlQuery findAttempts;
+    QSqlQuery attemptGroup; // kAttemptGroup ids
+};
+
+Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
+    const QString &databasePath, SqliteUsageStoreOptions options)
+{
+    auto opened = openConnection(databasePath, QStringLiteral("usage"), OpenMode::ReadWrite);
+    if (!opened)
+        return opened.error();
+    const QString name = opened->connectionName();
+    // From here on the store owns the connection and closes it on any return.
+    std::unique_ptr<SqliteUsageStore> store(new SqliteUsageStore(opened.value(), name));
+    opened.value() = QSqlDatabase();
+
+    QSqlQuery query(store->m_db);
+    if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next())
+        return storeError(store->m_db, QStringLiteral("Cannot read the schema version of"), query.lastError());
+    const int version = query.value(0).toInt();
+    if (version < kUsageSchemaVersion)
+        return Error { QStringLiteral("schema"),
+            QStringLiteral("%1 has schema version %2 and no usage log yet (version %3): open the workspace "
+                           "first, which migrates it")
+                .arg(QDir::toNativeSeparators(databasePath))
+                .arg(version)
+                .arg(kUsageSchemaVersion) };
+    // PRAGMA takes no bound parameters; the value is an integer we own.
+    if (!query.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(options.busyTimeout.count())))
+        return storeError(store->m_db, QStringLiteral("Cannot set the busy timeout of"), query.lastError());
+    query.finish();
+    if (auto prepared = store->prepare(); !prepared)
+        return prepared.error();
+    return store;
+}
+
+SqliteUsageStore::SqliteUsageStore(QSqlDatabase db)
+    : SqliteUsageStore(std::move(db), QString())
+{
+}
+
+SqliteUsageStore::SqliteUsageStore(QSqlDatabase db, QString ownedConnection)
+    : m_db(std::move(db))
+    , m_ownedConnection(std::move(ownedConnection))
+{
+}
+
+SqliteUsageStore::~SqliteUsageStore()
+{
+    // Statements first: a connection is closed only when no query uses it.
+    m_statements.reset();
+    m_db = QSqlDatabase();
+    if (!m_ownedConnection.isEmpty())
+        closeConnection(m_ownedConnection);
+}
+
+Result<void> SqliteUsageStore::prepare()
+{
+    if (m_statements)
+        return {};
+    auto s = std::make_unique<Statements>(m_db);
+    const std::pair<QSqlQuery *, QString> statements[] = {
+        { &s->begin, QStringLiteral("BEGIN IMMEDIATE") },
+        { &s->commit, QStringLiteral("COMMIT") },
+        { &s->rollback, QStringLiteral("ROLLBACK") },
+        // DO NOTHING on the id only: a CHECK or NOT NULL violation still
+        // fails the statement (INSERT OR IGNORE would skip such rows silently).
+        { &s->insertRequest,
+            QStringLiteral("INSERT INTO usage_requests(%1) VALUES (%2) ON CONFLICT(id) DO NOTHING")
+                .arg(kRequestColumns.mid(kRequestColumns.indexOf(QLatin1Char(',')) + 2), placeholders(27)) },
+        { &s->insertAttempt,
+            QStringLiteral("INSERT INTO usage_attempts(%1) VALUES (%2)").arg(kAttemptColumns, placeholders(8)) },
+        { &s->findRequest, QStringLiteral("SELECT %1 FROM usage_requests WHERE id = ?").arg(kRequestColumns) },
+        { &s->findAttempts,
+            QStringLiteral("SELECT %1 FROM usage_attempts WHERE request_id = ? ORDER BY attempt")
+                .arg(kAttemptColumns) },
+        { &s->attemptGroup,
+            QStringLiteral("SELECT %1 FROM usage_attempts WHERE request_id IN (%2)")
+                .arg(kAttemptColumns, placeholders(kAttemptGroup)) },
+    };
+    for (const auto &[query, sql] : statements) {
+        query->setForwardOnly(true);
+        if (!query->prepare(sql))
+            return storeError(
+                m_db, QStringLiteral("Cannot prepare the usage log's statements for"), query->lastError());
+    }
+    m_statements = std::move(s);
+    return {};
+}
+
+Result<UsageAppendReport> SqliteUsageStore::append(std::span<const UsageRecord> batch)
+{
+    UsageAppendReport report;
+    if (batch.empty())
+        return report;
+    for (const UsageRecord &record : batch) {
+        if (auto valid = validateUsageRecord(record); !valid)
+            return valid.error();
+    }
+    if (auto prepared = prepare(); !prepared)
+        return prepared.error();
+    Statements &s = *m_statements;
+
+    const QString what = QStringLiteral("Cannot write the usage log");
+    if (!s.begin.exec())
+        return storeError(m_db, what, s.begin.lastError());
+    auto fail = [&](const QSqlQuery &failed, const QString &id = {}) -> Error {
+        Error error = storeError(m_db, what, failed.lastError());
+        if (!id.isEmpty())
+            error.message += QStringLiteral(" (record %1)").arg(clippedUsageText(id, 40));
+        // SQLite may have rolled back already (SQLITE_FULL); then this fails harmlessly.
+        s.rollback.exec();
+        return error;
+    };
+
+    QSqlQuery &insert = s.insertRequest;
+    QSqlQuery &attempt = s.insertAttempt;
+    for (const UsageRecord &r : batch) {
+        int i = 0;
+        insert.bindValue(i++, r.id);
+        insert.bindValue(i++, text(r.keyId, UsageLimits::kKeyId));
+        insert.bindValue(i++, text(r.project, UsageLimits::kProject));
+        insert.bindValue(i++, msOf(r.startedAt));
+        insert.bindValue(i++, msOf(r.finishedAt));
+        insert.bindValue(i++, text(r.endpoint, UsageLimits::kEndpoint));
+        insert.bindValue(i++, text(r.requestedModel, UsageLimits::kModel));
+        insert.bindValue(i++, text(r.servedModel, UsageLimits::kModel));
+        insert.bindValue(i++, text(r.servedProvider, UsageLimits::kProvider));
+        insert.bindValue(i++, text(r.servedProviderModel, UsageLimits::kModel));
+        insert.bindValue(i++, usageStatusName(r.status));
+        insert.bindValue(i++, r.httpStatus);
+        insert.bindValue(i++, text(r.errorClass, UsageLimits::kErrorClass));
+        insert.bindValue(i++, text(r.errorMessage, UsageLimits::kErrorMessage));
+        insert.bindValue(i++, r.promptTokens);
+        insert.bindValue(i++, r.completionTokens);
+        insert.bindValue(i++, r.cachedTokens);
+        insert.bindValue(i++, r.cacheWriteTokens);
+        insert.bindValue(i++, r.reasoningTokens);
+        insert.bindValue(i++, r.tokensEstimated ? 1 : 0);
+        insert.bindValue(i++, r.cost ? QVariant(r.cost->nanos()) : QVariant());
+        insert.bindValue(i++, r.cost ? QVariant(r.cost->attos()) : QVariant());
+        insert.bindValue(i++, r.latencyUs);
+        insert.bindValue(i++, r.ttftUs ? QVariant(*r.ttftUs) : QVariant());
+        insert.bindValue(i++, r.overheadUs);
+        insert.bindValue(i++, r.stream ? 1 : 0);
+        insert.bindValue(i++, text(r.routeReason, UsageLimits::kRouteReason));
+        if (!insert.exec())
+            return fail(insert, r.id);
+        if (insert.numRowsAffected() == 0) {
+            report.duplicateIds << r.id;
+            continue;
+        }
+        for (std::size_t n = 0; n < r.attempts.size(); ++n) {
+            const UsageAttempt &a = r.attempts[n];
+            attempt.bindValue(0, r.id);
+            attempt.bindValue(1, static_cast<qint64>(n));
+            attempt.bindValue(2, text(a.providerId, UsageLimits::kProvider));
+            attempt.bindValue(3, text(a.providerModelId, UsageLimits::kModel));
+            attempt.bindValue(4, text(a.outcome, UsageLimits::kOutcome));
+            attempt.bindValue(5, a.httpStatus);
+            attempt.bindValue(6, a.durationUs);
+            attempt.bindValue(7, a.mayHaveBeenBilled ? 1 : 0);
+            if (!attempt.exec())
+                return fail(attempt, r.id);
+        }
+        ++report.inserted;
+    }
+    if (!s.commit.exec())
+        return fail(s.commit);
+    return report;
+}
+
+Result<std::optional<UsageRecord>> SqliteUsageStore::find(const QString &id)
+{
+    if (auto prepared = prepare(); !prepared)
+        return prepared.error();
+    const QString what = QStringLiteral("Cannot read the usage log");
+    QSqlQuery &request = m_statements->findRequest;
+    request.bindValue(0, id);
+    if (!request.exec())
+        return storeError(m_db, what, request.lastError());
+    if (!request.next()) {
+        request.finish();
+        return std::optional<UsageRecord>();
+    }
+    UsageRecord record = recordFrom(request);
+    request.finish();
+
+    QSqlQuery &attempts = m_statements->findAttempts;
+    attempts.bindValue(0, id);
+    if (!attempts.exec())
+        return storeError(m_db, what, attempts.lastError());
+    while (attempts.next())
+        record.attempts.push_back(attemptFrom(attempts));
+    attempts.finish();
+    return std::optional<UsageRecord>(std::move(record));
+}
+
+Result<std::vector<UsageRecord>> SqliteUsageStore::query(const UsageQuery &q)
+{
+    if (auto prepared = prepare(); !prepared)
+        return prepared.error();
+    const QString what = QStringLiteral("Cannot read the usage log");
+    const Filter filter = filterFor(q);
+    QString sql = QStringLiteral("SELECT ") + kRequestColumns + QStringLiteral(" FROM usage_requests") + filter.where
+        + orderBy(q.order);
+    if (q.limit > 0)
+        sql += QStringLiteral(" LIMIT %1").arg(q.limit);
+
+    std::vector<UsageRecord> records;
+    {
+        QSqlQuery select(m_db);
+        select.setForwardOnly(true);
+        if (!select.prepare(sql))
+            return storeError(m_db, what, select.lastError());
+        for (const QVariant &value : filter.values)
+            select.addBindValue(value);
+        if (!select.exec())
+            return storeError(m_db, what, select.lastError());
+        if (q.limit > 0)
+            records.reserve(static_cast<std::size_t>(std::min(q.limit, 10'000)));
+        while (select.next())
+            records.push_back(recordFrom(select));
+        if (select.lastError().isValid())
+            return storeError(m_db, what, select.lastError());
+    }
+    if (!q.withAttempts || records.empty())
+        return records;
+
+    QHash<QString, std::size_t> indexById;
+    indexById.reserve(static_cast<qsizetype>(records.size()));
+    for (std::size_t i = 0; i < records.size(); ++i)
+        indexById.insert(records[i].id, i);
+    // Rows come back in primary-key order: (request_id, attempt).
+    auto collect = [&](QSqlQuery &attempts) -> Result<void> {
+        if (!attempts.exec())
+            return storeError(m_db, what, attempts.lastError());
+        while (attempts.next()) {
+            const auto found = indexById.constFind(attempts.value(0).toString());
+            if (found != indexById.constEnd())
+                records[*found].attempts.push_back(attemptFrom(attempts));
+        }
+        attempts.finish();
+        return {};
+    };
+    std::size_t start = 0;
+    for (; start + kAttemptGroup <= records.size(); start += kAttemptGroup) {
+        QSqlQuery &group = m_statements->attemptGroup;
+        for (int i = 0; i < kAttemptGroup; ++i)
+            group.bindValue(i, records[start + static_cast<std::size_t>(i)].id);
+        if (auto collected = collect(group); !collected)
+            return collected.error();
+    }
+    if (start < records.size()) {
+        const int rest = static_cast<int>(records.size() - start);
+        QSqlQuery tail(m_db);
+        tail.setForwardOnly(true);
+        if (!tail.prepare(QStringLiteral("SELECT %1 FROM usage_attempts WHERE request_id IN (%2)")
+                              .arg(kAttemptColumns, placeholders(rest))))
+            return storeError(m_db, what, tail.lastError());
+        for (int i = 0; i < rest; ++i)
+            tail.bindValue(i, records[start + static_cast<std::size_t>(i)].id);
+        if (auto collected = collect(tail); !collected)
+            return collected.error();
+    }
+    return records;
+}
+
+Result<qint64> SqliteUsageStore::count(const UsageQuery &q)
+{
+    const Filter filter = filterFor(q);
+    QSqlQuery select(m_db);
+    select.setForwardOnly(true);
+    if (!select.prepare(QStringLiteral("SELECT count(*) FROM usage_requests") + filter.where))
+        return storeError(m_db, QStringLiteral("Cannot read the usage log"), select.lastError());
+    for (const QVariant &value : filter.values)
+        select.addBindValue(value);
+    if (!select.exec() || !select.next())
+        return storeError(m_db, QStringLiteral("Cannot read the usage log"), select.lastError());
+    return select.value(0).toLongLong();
+}
+
+Result<UsageTotals> SqliteUsageStore::totals(const UsageQuery &q)
+{
+    // sum() stays an exact integer in SQLite (total() would be a REAL); the
+    // attodollar sum carries into nanodollars in Money.
+    const Filter filter = filterFor(q);
+    QSqlQuery select(m_db);
+    select.setForwardOnly(true);
+    const QString sql = QStringLiteral(
+        "SELECT count(*), count(*) - count(cost_nanos), coalesce(sum(prompt_tokens), 0),"
+        " coalesce(sum(completion_tokens), 0), coalesce(sum(cached_tokens), 0), coalesce(sum(cache_write_tokens), 0),"
+        " coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_nanos), 0), coalesce(sum(cost_attos), 0)"
+        " FROM usage_requests");
+    if (!select.prepare(sql + filter.where))
+        return storeError(m_db, QStringLiteral("Cannot read the usage log"), select.lastError());
+    for (const QVariant &value : filter.values)
+        select.addBindValue(value);
+    if (!select.exec() || !select.next())
+        return storeError(m_db, QStringLiteral("Cannot sum the usage log"), select.lastError());
+    UsageTotals totals;
+    totals.requests = select.value(0).toLongLong();
+    totals.unpricedRequests = select.value(1).toLongLong();
+    totals.promptTokens = select.value(2).toLongLong();
+    totals.completionTokens = select.value(3).toLongLong();
+    totals.cachedTokens = select.value(4).toLongLong();
+    totals.cacheWriteTokens = select.value(5).toLongLong();
+    totals.reasoningTokens = select.value(6).toLongLong();
+    totals.cost = Money::fromNanosAndAttos(select.value(7).toLongLong(), select.value(8).toLongLong());
+    return totals;
+}
+
+UsageStoreFactory sqliteUsageStoreFactory(const QString &databasePath, SqliteUsageStoreOptions options)
+{
+    return [databasePath, options]() -> Result<std::unique_ptr<UsageStore>> {
+        auto opened = SqliteUsageStore::open(databasePath, options);
+        if (!opened)
+            return opened.error();
+        return std::unique_ptr<UsageStore>(std::move(opened).value());
+    };
+}
+
+} // namespace signalbox::engine
