@@ -1,6 +1,7 @@
 #include "app/gateway/cli.h"
 
 #include "engine/core/shutdownsignals.h"
+#include "engine/catalog/catalog.h"
 #include "engine/core/version.h"
 #include "engine/gateway/gateway.h"
 #include "engine/storage/workspace.h"
@@ -10,8 +11,13 @@
 #include <QDir>
 #include <QHostAddress>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
+
+#ifdef Q_OS_UNIX
+#include <sys/resource.h>
+#endif
 
 namespace signalbox::gateway {
 
@@ -104,6 +110,30 @@ std::optional<ListenAddress> parseListen(const QString &value, QString *error)
     return address;
 }
 
+// Each client connection and each upstream call holds a descriptor: a
+// gateway allowed N connections needs about 2N + some. Raise the soft limit
+// toward the hard one (what every server does); say so when even that is short.
+void raiseDescriptorLimit(int maxConnections)
+{
+#ifdef Q_OS_UNIX
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    const rlim_t wanted = static_cast<rlim_t>(maxConnections) * 2 + 64;
+    if (limit.rlim_cur < wanted) {
+        limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur < wanted)
+        std::fprintf(stderr, "%s: warning: the descriptor limit (%llu) is below the %llu that --max-connections %d "
+                             "may need; raise it with ulimit -n\n",
+                     kProgram, static_cast<unsigned long long>(limit.rlim_cur),
+                     static_cast<unsigned long long>(wanted), maxConnections);
+#else
+    Q_UNUSED(maxConnections)
+#endif
+}
+
 engine::Result<std::unique_ptr<engine::Workspace>> openWorkspace(const QString &folder)
 {
     return engine::Workspace::open(folder.isEmpty() ? engine::Workspace::defaultFolder() : folder);
@@ -116,13 +146,17 @@ int serve(const QString &workspaceFolder, const QStringList &arguments)
     const QCommandLineOption listenOption(QStringLiteral("listen"), QStringLiteral("Address to listen on."),
                                           QStringLiteral("HOST:PORT"),
                                           QStringLiteral("127.0.0.1:%1").arg(kDefaultPort));
+    const QCommandLineOption maxConnectionsOption(QStringLiteral("max-connections"),
+                                                  QStringLiteral("Most open client connections (default 1024)."),
+                                                  QStringLiteral("N"), QStringLiteral("1024"));
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show help."));
     parser.addOption(listenOption);
+    parser.addOption(maxConnectionsOption);
     parser.addOption(helpOption);
     if (!parser.parse(QStringList{QStringLiteral("serve")} + arguments))
         return fail(ExitBadInput, QStringLiteral("serve: %1").arg(parser.errorText()));
     if (parser.isSet(helpOption)) {
-        say(QStringLiteral("Usage: %1 [--workspace DIR] serve [--listen HOST:PORT]\n\n"
+        say(QStringLiteral("Usage: %1 [--workspace DIR] serve [--listen HOST:PORT] [--max-connections N]\n\n"
                            "Opens the workspace and serves the gateway on HOST:PORT (default 127.0.0.1:%2)\n"
                            "until SIGINT or SIGTERM. Listening on a non-loopback address exposes the\n"
                            "gateway to the network: do so only on purpose.")
@@ -137,19 +171,42 @@ int serve(const QString &workspaceFolder, const QStringList &arguments)
     const auto listen = parseListen(parser.value(listenOption), &error);
     if (!listen)
         return fail(ExitBadInput, error);
+    bool numberOk = false;
+    const int maxConnections = parser.value(maxConnectionsOption).toInt(&numberOk);
+    if (!numberOk || maxConnections < 1 || maxConnections > 1'000'000)
+        return fail(ExitBadInput, QStringLiteral("serve: --max-connections must be a number from 1 to 1000000"));
 
     auto workspace = openWorkspace(workspaceFolder);
     if (!workspace)
         return fail(ExitFailure, workspace.error().message);
+    raiseDescriptorLimit(maxConnections);
 
     if (!listen->host.isLoopback())
         std::fprintf(stderr, "%s: warning: %s is not a loopback address; the gateway will be reachable from the network\n",
                      kProgram, qUtf8Printable(listen->host.toString()));
 
+    auto catalog = engine::Catalog::loadBundled();
+    if (!catalog)
+        return fail(ExitFailure, QStringLiteral("cannot load the bundled catalog: %1").arg(catalog.error().message));
+    auto table = engine::Gateway::loadRoutingTable(workspace.value()->database(), catalog.value());
+    if (!table)
+        return fail(ExitFailure, QStringLiteral("cannot read the workspace's providers: %1").arg(table.error().message));
+    for (const auto &provider : table.value()->providers()) {
+        // Say why a provider the user added cannot be used; the catalog's
+        // many providers without a key stay quiet.
+        if (!provider.usable && table.value()->catalog().offeringsOfProvider(provider.id).size() > 0
+            && !catalog->provider(provider.id))
+            std::fprintf(stderr, "%s: warning: provider %s is not routable: %s\n", kProgram, qUtf8Printable(provider.id),
+                         qUtf8Printable(provider.unusableReason));
+    }
+
     engine::Gateway gateway;
     engine::Gateway::Options gatewayOptions;
     gatewayOptions.address = listen->host;
     gatewayOptions.port = listen->port;
+    gatewayOptions.routingTable = table.value();
+    gatewayOptions.limits.maxConnections = maxConnections;
+    gatewayOptions.dataPlane.databasePath = workspace.value()->databasePath();
     if (auto started = gateway.start(gatewayOptions); !started)
         return fail(ExitFailure, QStringLiteral("cannot listen on %1: %2").arg(listen->text(), started.error().message));
     ListenAddress bound{gateway.address(), gateway.port()};
@@ -162,10 +219,12 @@ int serve(const QString &workspaceFolder, const QStringList &arguments)
                          QCoreApplication::quit();
                      });
 
-    say(QStringLiteral("%1 %2: workspace %3 (schema %4), listening on http://%5; ready, stop with SIGINT or SIGTERM")
+    say(QStringLiteral("%1 %2: workspace %3 (schema %4), %5 routable offerings, listening on http://%6; ready, stop "
+                       "with SIGINT or SIGTERM")
             .arg(QLatin1String(kProgram), QString::fromLatin1(kVersion),
                  QDir::toNativeSeparators(workspace.value()->folder()))
             .arg(workspace.value()->schemaVersion())
+            .arg(table.value()->usableOfferings())
             .arg(bound.text()));
     QCoreApplication::exec();
     gateway.stop(std::chrono::seconds(5));

@@ -1,18 +1,25 @@
 #include "engine/gateway/gateway.h"
 
 #include "engine/core/version.h"
+#include "engine/catalog/userstore.h"
+#include "engine/gateway/metrics/gatewaymetrics.h"
+#include "engine/keys/providerkeys.h"
+#include "engine/usage/sqliteusagestore.h"
+#include "engine/usage/usagewriter.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <algorithm>
 
 namespace signalbox::engine {
 
 namespace {
 const HttpHeaders kJson = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
 
-// The OpenAI routes clients will call; until the data plane lands they get a
-// clear 501 instead of a misleading 404.
-bool isPlannedRoute(QByteArrayView path)
+// The OpenAI routes: without a data plane they get a clear 501 instead of a
+// misleading 404.
+bool isDataPlaneRoute(QByteArrayView path)
 {
     return path == "/v1/chat/completions" || path == "/v1/models" || path == "/v1/key" || path == "/metrics";
 }
@@ -39,7 +46,7 @@ public:
             responder.respond(200, kJson, QJsonDocument(body).toJson(QJsonDocument::Compact));
             return;
         }
-        if (isPlannedRoute(path)) {
+        if (isDataPlaneRoute(path)) {
             const QByteArray message = QByteArray("This Signalbox gateway does not serve ") + path + QByteArray(" yet");
             responder.respondError(501, "not_implemented", message, "server_error");
             return;
@@ -66,23 +73,69 @@ Result<void> Gateway::start(const Options &options)
         return Error{QStringLiteral("already-running"), QStringLiteral("The gateway is already running")};
     m_startedAt = std::chrono::steady_clock::now();
     const auto startedAt = m_startedAt;
-    auto server = std::make_unique<HttpServer>([startedAt] { return std::make_unique<Routes>(startedAt); });
+    HttpHandlerFactory factory = [startedAt] { return std::make_unique<Routes>(startedAt); };
+    if (options.routingTable && !options.dataPlane.databasePath.isEmpty()) {
+        m_usage = std::make_unique<UsageWriter>(sqliteUsageStoreFactory(options.dataPlane.databasePath));
+        if (auto started = m_usage->start(); !started) {
+            m_usage.reset();
+            return started.error();
+        }
+        m_metrics = std::make_unique<GatewayMetrics>();
+        DataPlaneOptions dataPlaneOptions = options.dataPlane;
+        dataPlaneOptions.maxUpstreamConnections = std::max(dataPlaneOptions.maxUpstreamConnections, options.limits.maxConnections);
+        m_dataPlane = std::make_unique<DataPlane>(dataPlaneOptions, options.routingTable, m_usage.get(), m_metrics.get());
+        // /health and unknown routes keep the plain handler.
+        factory = m_dataPlane->handlerFactory([startedAt](HttpRequestPtr request, HttpResponder responder) {
+            Routes(startedAt).handle(std::move(request), std::move(responder));
+        });
+    }
+    auto server = std::make_unique<HttpServer>(std::move(factory));
     HttpServer::Options serverOptions;
     serverOptions.address = options.address;
     serverOptions.port = options.port;
     serverOptions.workerThreads = options.workerThreads;
-    if (auto started = server->start(serverOptions); !started)
+    serverOptions.limits = options.limits;
+    if (auto started = server->start(serverOptions); !started) {
+        m_dataPlane.reset();
+        m_metrics.reset();
+        if (m_usage)
+            m_usage->stop();
+        m_usage.reset();
         return started.error();
+    }
     m_server = std::move(server);
     return {};
 }
 
 void Gateway::stop(std::chrono::milliseconds grace)
 {
-    if (!m_server)
-        return;
-    m_server->stop(grace);
-    m_server.reset();
+    if (m_server) {
+        m_server->stop(grace);
+        m_server.reset();
+    }
+    m_dataPlane.reset();
+    if (m_usage)
+        m_usage->stop(QDeadlineTimer(std::chrono::seconds(30))); // every row of every request answered above; a dead disk is logged, not waited on forever
+    m_usage.reset();
+    m_metrics.reset();
+}
+
+Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDatabase db, const Catalog &base)
+{
+    CatalogUserStore store(db);
+    auto data = store.load();
+    if (!data)
+        return data.error();
+    auto catalog = std::make_shared<const Catalog>(applyUserData(base, data.value()));
+    auto resolver = std::make_shared<ProviderKeyResolver>();
+    return RoutingTable::build(std::move(catalog), data->providers,
+                               [resolver](const KeyReference &reference) { return resolver->resolve(reference); });
+}
+
+void Gateway::setRoutingTable(std::shared_ptr<const RoutingTable> table)
+{
+    if (m_dataPlane && table)
+        m_dataPlane->setRoutingTable(std::move(table));
 }
 
 bool Gateway::isRunning() const

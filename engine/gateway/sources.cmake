@@ -15,9 +15,11 @@ target_sources(signalbox_engine PRIVATE
 )
 # PUBLIC: httprequestparser.h includes <http_parser.h>.
 target_link_libraries(signalbox_engine PUBLIC HttpParser::HttpParser)
-# The data plane's pure parts: request parsing, JSON splicing, SSE, routing.
+# The data plane: request parsing, JSON splicing, SSE, routing, the relay.
 target_sources(signalbox_engine PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatexchange.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatexchange.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.h
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/dataplane.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/dataplane.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.h

@@ -232,9 +232,10 @@ private Q_SLOTS:
         QCOMPARE(health.json.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
         QCOMPARE(health.json.value(QStringLiteral("version")).toString(), QString::fromLatin1(signalbox::kVersion));
         const HttpAnswer chat = request("POST", QUrl(base + QStringLiteral("/v1/chat/completions")));
-        QCOMPARE(chat.status, 501);
+        // No key: refused before anything else, in OpenAI's shape.
+        QCOMPARE(chat.status, 401);
         QCOMPARE(chat.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
-                 QStringLiteral("not_implemented"));
+                 QStringLiteral("invalid_api_key"));
         const HttpAnswer unknown = request("GET", QUrl(base + QStringLiteral("/wp-admin")));
         QCOMPARE(unknown.status, 404);
         QVERIFY(unknown.json.value(QStringLiteral("error")).toObject().contains(QStringLiteral("message")));
