@@ -361,8 +361,6 @@ void ChatExchange::onFinished(UpstreamFailure failure, const QString &detail)
         return;
     auto call = std::exchange(m_call, nullptr);
     const bool billed = call ? call->requestMayHaveBeenSent() : true;
-    const qint64 attemptUs = usBetween(m_attemptStart, Clock::now());
-    Q_UNUSED(attemptUs)
 
     if (failure != UpstreamFailure::None) {
         const QString outcome = QString::fromLatin1(upstreamFailureName(failure));
@@ -405,15 +403,7 @@ void ChatExchange::onFinished(UpstreamFailure failure, const QString &detail)
                         true, !m_clientStreamStarted);
             return;
         }
-        UsageAttempt attempt;
-        attempt.providerId = m_offering->provider->id;
-        attempt.providerModelId = m_offering->providerModelId;
-        attempt.outcome = QStringLiteral("ok");
-        attempt.httpStatus = status;
-        attempt.durationUs = usBetween(m_attemptStart, Clock::now());
-        attempt.mayHaveBeenBilled = true;
-        m_upstreamUs += attempt.durationUs;
-        m_record.attempts.push_back(attempt);
+        recordAttempt(QStringLiteral("ok"), status, true);
         finishStream(true, QString());
         return;
     }
@@ -426,15 +416,7 @@ void ChatExchange::failAttempt(const QString &outcome, int httpStatus, bool mayH
         auto call = std::exchange(m_call, nullptr);
         call->cancel();
     }
-    UsageAttempt attempt;
-    attempt.providerId = m_offering->provider->id;
-    attempt.providerModelId = m_offering->providerModelId;
-    attempt.outcome = outcome;
-    attempt.httpStatus = httpStatus;
-    attempt.durationUs = usBetween(m_attemptStart, Clock::now());
-    attempt.mayHaveBeenBilled = mayHaveBeenBilled;
-    m_upstreamUs += attempt.durationUs;
-    m_record.attempts.push_back(attempt);
+    recordAttempt(outcome, httpStatus, mayHaveBeenBilled);
     if (m_plane.metrics())
         m_plane.metrics()->upstreamAttempt(m_offering->provider->id.toUtf8(), outcome.toUtf8());
     if (outcome != QLatin1StringView("http_400") && outcome != QLatin1StringView("http_422"))
@@ -450,6 +432,19 @@ void ChatExchange::failAttempt(const QString &outcome, int httpStatus, bool mayH
         m_next = m_decision.candidates.size(); // pass this answer on
     }
     tryNext();
+}
+
+void ChatExchange::recordAttempt(const QString &outcome, int httpStatus, bool mayHaveBeenBilled)
+{
+    UsageAttempt attempt;
+    attempt.providerId = m_offering->provider->id;
+    attempt.providerModelId = m_offering->providerModelId;
+    attempt.outcome = outcome;
+    attempt.httpStatus = httpStatus;
+    attempt.durationUs = usBetween(m_attemptStart, Clock::now());
+    attempt.mayHaveBeenBilled = mayHaveBeenBilled;
+    m_upstreamUs += attempt.durationUs;
+    m_record.attempts.push_back(std::move(attempt));
 }
 
 void ChatExchange::settleCost()
@@ -516,15 +511,7 @@ void ChatExchange::finishBuffered()
         failAttempt(QStringLiteral("malformed_json"), m_head.status, true, true);
         return;
     }
-    UsageAttempt attempt;
-    attempt.providerId = m_offering->provider->id;
-    attempt.providerModelId = m_offering->providerModelId;
-    attempt.outcome = QStringLiteral("ok");
-    attempt.httpStatus = m_head.status;
-    attempt.durationUs = usBetween(m_attemptStart, Clock::now());
-    attempt.mayHaveBeenBilled = true;
-    m_upstreamUs += attempt.durationUs;
-    m_record.attempts.push_back(attempt);
+    recordAttempt(QStringLiteral("ok"), m_head.status, true);
 
     const QJsonObject answer = document.object();
     m_tokens = tokenCountsFromUsage(answer.value(QStringLiteral("usage")).toObject());
@@ -604,8 +591,9 @@ HttpHeaders ChatExchange::signalboxHeaders(bool withCost) const
         headers.append({QByteArrayLiteral("X-Signalbox-Provider-Model"), headerSafe(m_offering->providerModelId)});
         headers.append({QByteArrayLiteral("X-Signalbox-Route"), headerSafe(m_currentReason)});
     }
-    const int attempts = static_cast<int>(m_record.attempts.size()) + (m_call || m_clientStreamStarted ? 1 : 0);
-    headers.append({QByteArrayLiteral("X-Signalbox-Attempts"), QByteArray::number(std::max(attempts, static_cast<int>(m_record.attempts.size())))});
+    // A stream's head goes out while its attempt is still running.
+    const qsizetype attempts = m_record.attempts.size() + (m_call || m_clientStreamStarted ? 1 : 0);
+    headers.append({QByteArrayLiteral("X-Signalbox-Attempts"), QByteArray::number(attempts)});
     QStringList fallbacks;
     for (const UsageAttempt &attempt : m_record.attempts) {
         if (attempt.outcome != QLatin1StringView("ok"))
@@ -640,15 +628,7 @@ void ChatExchange::onClientGone()
         auto call = std::exchange(m_call, nullptr);
         const bool billed = call->requestMayHaveBeenSent();
         call->cancel();
-        UsageAttempt attempt;
-        attempt.providerId = m_offering->provider->id;
-        attempt.providerModelId = m_offering->providerModelId;
-        attempt.outcome = QStringLiteral("cancelled");
-        attempt.httpStatus = m_head.status;
-        attempt.durationUs = usBetween(m_attemptStart, Clock::now());
-        attempt.mayHaveBeenBilled = billed;
-        m_upstreamUs += attempt.durationUs;
-        m_record.attempts.push_back(attempt);
+        recordAttempt(QStringLiteral("cancelled"), m_head.status, billed);
     }
     if (m_offering && !m_tokens.reported)
         settleCost();
@@ -672,18 +652,14 @@ void ChatExchange::complete()
     m_record.overheadUs = overheadUsNow();
     const bool servedSome = m_clientStreamStarted
         || (!m_record.attempts.empty() && m_record.attempts.back().outcome == QLatin1StringView("ok"));
-    if (m_offering && servedSome) {
-        m_record.servedProvider = m_offering->provider->id;
-        m_record.servedProviderModel = m_offering->providerModelId;
-        m_record.servedModel = m_offering->modelId;
+    if (m_offering) {
         m_record.routeReason = m_currentReason;
-    } else if (m_offering && m_record.status == UsageStatus::Cancelled) {
-        m_record.servedProvider = m_offering->provider->id;
-        m_record.servedProviderModel = m_offering->providerModelId;
-        m_record.servedModel = m_offering->modelId;
-        m_record.routeReason = m_currentReason;
-    } else if (m_offering) {
-        m_record.routeReason = m_currentReason;
+        // A cancelled request was served up to the moment the client left.
+        if (servedSome || m_record.status == UsageStatus::Cancelled) {
+            m_record.servedProvider = m_offering->provider->id;
+            m_record.servedProviderModel = m_offering->providerModelId;
+            m_record.servedModel = m_offering->modelId;
+        }
     }
     const bool served = !m_record.servedProvider.isEmpty();
     if (served) {
@@ -693,13 +669,9 @@ void ChatExchange::complete()
         m_record.cacheWriteTokens = m_tokens.cacheWrite;
         m_record.reasoningTokens = m_tokens.reasoning;
         m_record.cost = m_cost;
-    } else {
-        // Nothing was served; but a failed attempt may still have cost money,
-        // which the attempts' mayHaveBeenBilled flags record.
-        m_record.cost = std::nullopt;
-        if (!m_record.attempts.empty() || m_decision.candidates.empty())
-            m_record.cost = std::nullopt;
     }
+    // Nothing served: the cost stays unpriced; a failed attempt that may
+    // still have cost money says so in its mayHaveBeenBilled flag.
     if (m_record.status == UsageStatus::Ok && m_offering) {
         const qint64 ttfb = m_record.ttftUs.value_or(m_record.latencyUs);
         const double seconds = static_cast<double>(m_record.latencyUs) / 1e6;

@@ -61,6 +61,7 @@ private:
     void failAttempt(const QString &outcome, int httpStatus, bool mayHaveBeenBilled, bool retryable);
     void answerError(int status, QByteArrayView code, const QString &message, QByteArrayView type,
                      UsageStatus usageStatus, const QString &errorClass, const QByteArray &rawBody = {});
+    void recordAttempt(const QString &outcome, int httpStatus, bool mayHaveBeenBilled);
     void settleCost();
     HttpHeaders signalboxHeaders(bool withCost) const;
     qint64 overheadUsNow() const;

@@ -36,11 +36,6 @@ std::optional<Money> moneyPerMillion(double usd)
 
 } // namespace
 
-QString RouteOffering::key() const
-{
-    return offeringKeyOf(provider ? provider->id : QString(), providerModelId);
-}
-
 std::shared_ptr<const RoutingTable> RoutingTable::build(std::shared_ptr<const Catalog> catalog,
                                                         const std::vector<CustomProvider> &customProviders,
                                                         const ProviderKeyLookup &lookupKey, const QDateTime &now)
@@ -105,6 +100,7 @@ std::shared_ptr<const RoutingTable> RoutingTable::build(std::shared_ptr<const Ca
         RouteOffering route;
         route.provider = &table->m_providers[static_cast<std::size_t>(p)];
         route.providerModelId = offering.providerModelId;
+        route.m_key = offeringKeyOf(offering.providerId, offering.providerModelId);
         route.modelId = offering.modelId;
         route.traits = offering.traits;
         route.contextLength = offering.contextLength;

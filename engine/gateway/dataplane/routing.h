@@ -52,7 +52,13 @@ struct RouteOffering {
     // The sort key for "cheapest first": 3 parts prompt to 1 part completion,
     // a typical chat mix. Unknown prices sort last.
     std::optional<Money> blendedPerMillion;
-    QString key() const; // providerId + '/' + providerModelId
+    // providerId + '/' + providerModelId: the health board's key, built once
+    // with the table (routing looks it up several times per request).
+    const QString &key() const { return m_key; }
+
+private:
+    friend class RoutingTable;
+    QString m_key;
 };
 
 using ProviderKeyLookup = std::function<Result<QByteArray>(const KeyReference &reference)>;
