@@ -39,6 +39,7 @@ void makeNonBlockingCloseOnExec(int fd)
 
 struct sigaction g_previousInt = {};
 struct sigaction g_previousTerm = {};
+struct sigaction g_previousHup = {};
 #endif
 #ifdef Q_OS_WIN
 ShutdownSignals *g_instance = nullptr;
@@ -70,6 +71,7 @@ ShutdownSignals::ShutdownSignals(QObject *parent)
         action.sa_flags = SA_RESTART;
         ::sigaction(SIGINT, &action, &g_previousInt);
         ::sigaction(SIGTERM, &action, &g_previousTerm);
+        ::sigaction(SIGHUP, &action, &g_previousHup);
     }
 #endif
 #ifdef Q_OS_WIN
@@ -84,6 +86,7 @@ ShutdownSignals::~ShutdownSignals()
     if (m_notifier && g_pipe[0] >= 0) {
         ::sigaction(SIGINT, &g_previousInt, nullptr);
         ::sigaction(SIGTERM, &g_previousTerm, nullptr);
+        ::sigaction(SIGHUP, &g_previousHup, nullptr);
         ::close(g_pipe[0]);
         ::close(g_pipe[1]);
         g_pipe[0] = g_pipe[1] = -1;
@@ -99,8 +102,12 @@ void ShutdownSignals::onReadable()
 {
 #ifdef Q_OS_UNIX
     char byte = 0;
-    while (::read(g_pipe[1], &byte, 1) == 1)  // drain every signal that arrived
-        Q_EMIT shutdownRequested(static_cast<int>(byte));
+    while (::read(g_pipe[1], &byte, 1) == 1) { // drain every signal that arrived
+        if (byte == SIGHUP)
+            Q_EMIT reloadRequested();
+        else
+            Q_EMIT shutdownRequested(static_cast<int>(byte));
+    }
 #endif
 }
 

@@ -26,8 +26,8 @@ bool isDataPlaneRoute(QByteArrayView path)
 
 class Routes final : public HttpHandler {
 public:
-    explicit Routes(std::chrono::steady_clock::time_point startedAt)
-        : m_startedAt(startedAt)
+    explicit Routes(const Gateway *gateway)
+        : m_gateway(gateway)
     {
     }
 
@@ -39,11 +39,7 @@ public:
                 responder.respondError(405, "method_not_allowed", "Use GET /health");
                 return;
             }
-            const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - m_startedAt);
-            const QJsonObject body{{QStringLiteral("status"), QStringLiteral("ok")},
-                                   {QStringLiteral("version"), QString::fromLatin1(kVersion)},
-                                   {QStringLiteral("uptime_s"), static_cast<qint64>(uptime.count())}};
-            responder.respond(200, kJson, QJsonDocument(body).toJson(QJsonDocument::Compact));
+            responder.respond(200, kJson, QJsonDocument(m_gateway->health()).toJson(QJsonDocument::Compact));
             return;
         }
         if (isDataPlaneRoute(path)) {
@@ -56,7 +52,7 @@ public:
     }
 
 private:
-    std::chrono::steady_clock::time_point m_startedAt;
+    const Gateway *m_gateway;
 };
 } // namespace
 
@@ -72,8 +68,8 @@ Result<void> Gateway::start(const Options &options)
     if (m_server)
         return Error{QStringLiteral("already-running"), QStringLiteral("The gateway is already running")};
     m_startedAt = std::chrono::steady_clock::now();
-    const auto startedAt = m_startedAt;
-    HttpHandlerFactory factory = [startedAt] { return std::make_unique<Routes>(startedAt); };
+    const Gateway *self = this;
+    HttpHandlerFactory factory = [self] { return std::make_unique<Routes>(self); };
     if (options.routingTable && !options.dataPlane.databasePath.isEmpty()) {
         m_usage = std::make_unique<UsageWriter>(sqliteUsageStoreFactory(options.dataPlane.databasePath));
         if (auto started = m_usage->start(); !started) {
@@ -85,8 +81,8 @@ Result<void> Gateway::start(const Options &options)
         dataPlaneOptions.maxUpstreamConnections = std::max(dataPlaneOptions.maxUpstreamConnections, options.limits.maxConnections);
         m_dataPlane = std::make_unique<DataPlane>(dataPlaneOptions, options.routingTable, m_usage.get(), m_metrics.get());
         // /health and unknown routes keep the plain handler.
-        factory = m_dataPlane->handlerFactory([startedAt](HttpRequestPtr request, HttpResponder responder) {
-            Routes(startedAt).handle(std::move(request), std::move(responder));
+        factory = m_dataPlane->handlerFactory([self](HttpRequestPtr request, HttpResponder responder) {
+            Routes(self).handle(std::move(request), std::move(responder));
         });
     }
     auto server = std::make_unique<HttpServer>(std::move(factory));
@@ -118,6 +114,24 @@ void Gateway::stop(std::chrono::milliseconds grace)
         m_usage->stop(QDeadlineTimer(std::chrono::seconds(30))); // every row of every request answered above; a dead disk is logged, not waited on forever
     m_usage.reset();
     m_metrics.reset();
+}
+
+QJsonObject Gateway::health() const
+{
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - m_startedAt);
+    QJsonObject body{{QStringLiteral("status"), QStringLiteral("ok")},
+                     {QStringLiteral("version"), QString::fromLatin1(kVersion)},
+                     {QStringLiteral("uptime_s"), static_cast<qint64>(uptime.count())}};
+    if (const DataPlane *plane = m_dataPlane.get()) {
+        body.insert(QStringLiteral("in_flight"), plane->inFlight.load(std::memory_order_relaxed));
+        body.insert(QStringLiteral("requests"), plane->requests.load(std::memory_order_relaxed));
+        body.insert(QStringLiteral("errors"), plane->errors.load(std::memory_order_relaxed));
+        if (const auto table = plane->routingTable())
+            body.insert(QStringLiteral("routable_offerings"), table->usableOfferings());
+    }
+    if (const qint64 version = m_configVersion.load(std::memory_order_relaxed); version > 0)
+        body.insert(QStringLiteral("config_version"), version);
+    return body;
 }
 
 Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDatabase db, const Catalog &base)

@@ -11,8 +11,10 @@
 #include "engine/gateway/http/httpserver.h"
 
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QSqlDatabase>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -51,6 +53,13 @@ public:
     // Config reload: the next request routes with `table`; requests in flight
     // finish with the one they started with.
     void setRoutingTable(std::shared_ptr<const RoutingTable> table);
+    // The workspace configuration version the routing table was built from
+    // (Workspace::configVersion()), reported by GET /health.
+    void setConfigVersion(qint64 version) { m_configVersion.store(version, std::memory_order_relaxed); }
+
+    // GET /health: status, version, uptime_s; with the data plane also
+    // in_flight, requests, errors, routable_offerings; config_version once set.
+    QJsonObject health() const;
     DataPlane *dataPlane() const { return m_dataPlane.get(); }
     UsageWriter *usageWriter() const { return m_usage.get(); }
     GatewayMetrics *metrics() const { return m_metrics.get(); }
@@ -61,6 +70,7 @@ private:
     std::unique_ptr<DataPlane> m_dataPlane;
     std::unique_ptr<HttpServer> m_server;
     std::chrono::steady_clock::time_point m_startedAt;
+    std::atomic<qint64> m_configVersion{0};
 };
 
 } // namespace signalbox::engine

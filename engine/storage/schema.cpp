@@ -164,6 +164,62 @@ std::span<const Migration> workspaceMigrations()
                             " may_have_been_billed INTEGER NOT NULL DEFAULT 0 CHECK (may_have_been_billed IN (0, 1)),"
                             " PRIMARY KEY (request_id, attempt)) WITHOUT ROWID"),
          }},
+        // A counter every change of the configuration bumps — catalog user
+        // data and virtual keys, whoever writes them (the console, the CLI,
+        // `config apply`, a script with sqlite3) — so a running gateway sees
+        // it with one cheap read (Workspace::configVersion()) and reloads.
+        // Triggers run inside the writer's transaction: a rolled-back apply
+        // leaves the counter as it was.
+        {5,
+         QStringLiteral("configuration version"),
+         {
+             QStringLiteral("INSERT INTO workspace_meta(key, value) VALUES ('config_version', '1')"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_providers_insert_bumps_config AFTER INSERT ON catalog_custom_providers"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_providers_update_bumps_config AFTER UPDATE ON catalog_custom_providers"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_providers_delete_bumps_config AFTER DELETE ON catalog_custom_providers"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_offerings_insert_bumps_config AFTER INSERT ON catalog_custom_offerings"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_offerings_update_bumps_config AFTER UPDATE ON catalog_custom_offerings"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_custom_offerings_delete_bumps_config AFTER DELETE ON catalog_custom_offerings"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_price_overrides_insert_bumps_config AFTER INSERT ON catalog_price_overrides"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_price_overrides_update_bumps_config AFTER UPDATE ON catalog_price_overrides"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_price_overrides_delete_bumps_config AFTER DELETE ON catalog_price_overrides"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_aliases_insert_bumps_config AFTER INSERT ON catalog_aliases"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_aliases_update_bumps_config AFTER UPDATE ON catalog_aliases"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER catalog_aliases_delete_bumps_config AFTER DELETE ON catalog_aliases"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER virtual_keys_insert_bumps_config AFTER INSERT ON virtual_keys"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER virtual_keys_update_bumps_config AFTER UPDATE ON virtual_keys"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+             QStringLiteral("CREATE TRIGGER virtual_keys_delete_bumps_config AFTER DELETE ON virtual_keys"
+                            " BEGIN UPDATE workspace_meta SET value = CAST(value AS INTEGER) + 1"
+                            " WHERE key = 'config_version'; END"),
+         }},
     };
     return migrations;
 }

@@ -6,6 +6,8 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStandardPaths>
 
 namespace signalbox::engine {
@@ -94,6 +96,17 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const QString &folder, std::s
     if (report->changed())
         qCInfo(lcStorage) << "workspace" << absolute << "schema" << report->fromVersion << "->" << report->toVersion;
     return std::unique_ptr<Workspace>(new Workspace(absolute, connectionName, report.value()));
+}
+
+Result<qint64> Workspace::configVersion(QSqlDatabase db)
+{
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT CAST(value AS INTEGER) FROM workspace_meta WHERE key = 'config_version'")))
+        return Error{QStringLiteral("storage"),
+                     QStringLiteral("cannot read the configuration version: %1").arg(query.lastError().text())};
+    if (!query.next())
+        return Error{QStringLiteral("storage"), QStringLiteral("the workspace has no configuration version (schema older than 5)")};
+    return query.value(0).toLongLong();
 }
 
 } // namespace signalbox::engine

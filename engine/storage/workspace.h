@@ -40,6 +40,15 @@ public:
     QSqlDatabase database() const;
     Result<QSqlDatabase> openConnection(const QString &purpose) const;
 
+    // The configuration version of the database `db` (a workspace's): a
+    // number every change of catalog user data or virtual keys increases
+    // (migration 5's triggers). One indexed read; a running gateway polls it.
+    static Result<qint64> configVersion(QSqlDatabase db);
+
+    // The file a running `signalbox-gateway serve` keeps in the workspace
+    // folder (address, pid, start time) for `status` to find it.
+    static constexpr char kRuntimeFileName[] = "gateway.json";
+
 private:
     Workspace(QString folder, QString connectionName, MigrationReport report);
 

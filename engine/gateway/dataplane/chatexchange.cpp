@@ -697,6 +697,7 @@ void ChatExchange::complete()
         o.attempts = static_cast<int>(m_record.attempts.size());
         metrics->observe(o);
     }
+    m_plane.noteFinished(m_record.httpStatus);
     if (UsageWriter *usage = m_plane.usage())
         usage->submit(std::move(m_record));
     if (m_onDone) {

@@ -119,6 +119,7 @@ private:
             o.cost = Money(); // answered by the gateway itself: nothing was charged
             metrics->observe(o);
         }
+        m_plane.noteFinished(record.httpStatus);
         if (UsageWriter *usage = m_plane.usage())
             usage->submit(std::move(record));
     }
@@ -424,6 +425,12 @@ void DataPlane::cacheKey(const QByteArray &secretHash, const VirtualKey &key)
     if (m_keys.size() > 10'000)
         m_keys.clear(); // bounded: a flood of distinct valid keys cannot grow it
     m_keys.insert(secretHash, {key, std::chrono::steady_clock::now() + m_options.keyCacheTtl});
+}
+
+void DataPlane::clearKeyCache()
+{
+    QMutexLocker lock(&m_keyMutex);
+    m_keys.clear();
 }
 
 HttpHandlerFactory DataPlane::handlerFactory(std::function<void(HttpRequestPtr, HttpResponder)> otherRoutes)

@@ -69,6 +69,19 @@ public:
 
     std::atomic<int> inFlight{0};
     std::atomic<qint64> served{0};
+    // Every request with a usage row, and those answered with a status of
+    // 400 or more (or nothing at all): what `signalbox-gateway status` shows.
+    std::atomic<qint64> requests{0};
+    std::atomic<qint64> errors{0};
+    void noteFinished(int httpStatus)
+    {
+        requests.fetch_add(1, std::memory_order_relaxed);
+        if (httpStatus >= 400 || httpStatus == 0)
+            errors.fetch_add(1, std::memory_order_relaxed);
+    }
+    // Forgets every authenticated key: after a configuration change (a key
+    // revoked, rotated or expired early), the next request asks the database.
+    void clearKeyCache();
     std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
 
     // One per worker thread.
