@@ -556,6 +556,18 @@ private Q_SLOTS:
         DataPlaneOptions options;
         options.keyCacheTtl = 0ms;
         startGateway(options, limits);
+        const auto refusedRows = [this] {
+            m_gateway->usageWriter()->flush(QDeadlineTimer(5000));
+            QSqlQuery query(m_workspace->database());
+            QStringList rows;
+            if (query.exec(QStringLiteral("SELECT http_status, error_class, endpoint FROM usage_requests"
+                                          " WHERE http_status IN (408, 413, 431) ORDER BY http_status")))
+                while (query.next())
+                    rows << QStringLiteral("%1 %2 %3").arg(query.value(0).toString(), query.value(1).toString(),
+                                                           query.value(2).toString());
+            return rows;
+        };
+        QCOMPARE(refusedRows(), QStringList());
         QJsonObject big { { QStringLiteral("padding"), QString(8000, QLatin1Char('x')) } };
         QCOMPARE(chat(chatBody(QStringLiteral("acme/chat"), false, big))->status(), 413);
         auto headers = std::make_unique<RawHttpClient>();
@@ -570,6 +582,13 @@ private Q_SLOTS:
         slow->send("GET /v1/models HTTP/1.1\r\n");
         QVERIFY(QTest::qWaitFor([&] { return slow->isComplete() || slow->peerClosed(); }, 3000));
         QCOMPARE(slow->status(), 408);
+        // Refused by the HTTP layer, yet each reached the gateway: one row each.
+        const QStringList rows = refusedRows();
+        QCOMPARE(rows.size(), 3);
+        QVERIFY2(rows.at(0).startsWith(QStringLiteral("408 ")), qPrintable(rows.join(QLatin1Char('|'))));
+        QVERIFY2(rows.at(1).startsWith(QStringLiteral("413 ")) && rows.at(1).endsWith(QStringLiteral("/v1/chat/completions")),
+                 qPrintable(rows.join(QLatin1Char('|'))));
+        QVERIFY2(rows.at(2).startsWith(QStringLiteral("431 ")), qPrintable(rows.join(QLatin1Char('|'))));
     }
 
     void modelsKeyAndMetrics()

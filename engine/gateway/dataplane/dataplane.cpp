@@ -100,14 +100,20 @@ private:
         headers.append({QByteArrayLiteral("X-Request-Id"), record.id.toLatin1()});
         headers += extra;
         responder.respond(status, headers, body);
+        account(std::move(record), status, usageStatus, errorClass, errorMessage, request.receivedAt);
+    }
+
+    // The row (and the metrics) of a request the gateway answered itself:
+    // nothing was sent upstream, nothing was charged.
+    void account(UsageRecord record, int status, UsageStatus usageStatus, const QString &errorClass,
+                 const QString &errorMessage, std::chrono::steady_clock::time_point since)
+    {
         record.finishedAt = QDateTime::currentDateTimeUtc();
         record.httpStatus = status;
         record.status = usageStatus;
         record.errorClass = errorClass;
         record.errorMessage = errorMessage;
-        record.latencyUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
-                                                                                 - request.receivedAt)
-                               .count();
+        record.latencyUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since).count();
         record.overheadUs = record.latencyUs;
         if (GatewayMetrics *metrics = m_plane.metrics()) {
             RequestObservation o;
@@ -116,7 +122,7 @@ private:
             o.latencyUs = record.latencyUs;
             o.overheadUs = record.overheadUs;
             o.attempts = 0;
-            o.cost = Money(); // answered by the gateway itself: nothing was charged
+            o.cost = Money();
             metrics->observe(o);
         }
         m_plane.noteFinished(record.httpStatus);
@@ -124,6 +130,23 @@ private:
             usage->submit(std::move(record));
     }
 
+public:
+    // Refused by the HTTP layer (a header or body over its limit, too slow,
+    // not HTTP): it reached the gateway, so it gets its row like any other.
+    void refused(const HttpRefusal &refusal) override
+    {
+        UsageRecord record;
+        record.id = newUsageRequestId();
+        const auto age = std::chrono::steady_clock::now() - refusal.firstByteAt;
+        record.startedAt = QDateTime::currentDateTimeUtc().addMSecs(
+            -std::chrono::duration_cast<std::chrono::milliseconds>(age).count());
+        record.endpoint = refusal.path.isEmpty() ? QStringLiteral("(request line unread)")
+                                                 : QString::fromUtf8(refusal.path.left(200));
+        account(std::move(record), refusal.status, UsageStatus::ClientError, QString::fromLatin1(refusal.code),
+                QString::fromUtf8(refusal.message), refusal.firstByteAt);
+    }
+
+private:
     void answerError(const HttpRequest &request, HttpResponder &responder, UsageRecord record, int status,
                      QByteArrayView code, const QString &message, QByteArrayView type, UsageStatus usageStatus,
                      HttpHeaders extra = {})

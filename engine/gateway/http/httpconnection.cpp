@@ -213,6 +213,20 @@ void HttpConnection::failRequest(HttpError error)
     }
     const HttpHeaders headers{{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
     const QByteArray body = openAiErrorBody(mapping.message, mapping.type, mapping.code);
+    if (m_handler) {
+        HttpRefusal refusal;
+        refusal.status = mapping.status;
+        refusal.code = mapping.code;
+        refusal.message = mapping.message;
+        refusal.peerAddress = m_peerAddress;
+        refusal.firstByteAt = HttpRequest::Clock::now();
+        if (const HttpRequest *partial = m_parser.partialRequest()) {
+            refusal.method = partial->method;
+            refusal.path = partial->path.isEmpty() ? partial->target.left(partial->target.indexOf('?')) : partial->path;
+            refusal.firstByteAt = partial->firstByteAt;
+        }
+        m_handler->refused(refusal);
+    }
     m_closeAfterResponse = true;
     writeHead(mapping.status, headers, QByteArray("Content-Length: " + QByteArray::number(body.size()) + "\r\n"),
               body);

@@ -35,6 +35,9 @@ public:
     Outcome feed(const char *data, qsizetype size);
 
     bool messageStarted() const { return m_request != nullptr; }
+    // The request being read, as far as it got (method and path once the
+    // headers are complete, the target while it arrives); null between requests.
+    const HttpRequest *partialRequest() const { return m_request.get(); }
     bool headersComplete() const { return m_headersComplete; }
     // The client sent "Expect: 100-continue" and the body has not started.
     bool expectsContinue() const { return m_expectContinue; }
