@@ -160,11 +160,16 @@ int runServe(const CommandContext &context, const QStringList &arguments)
                                           QStringLiteral("Seconds between checks for configuration changes (default 1; 0: on SIGHUP only)."),
                                           QStringLiteral("S"), QStringLiteral("1"));
     parser.addOption(reloadOption);
+    const QCommandLineOption workersOption(QStringLiteral("workers"),
+                                           QStringLiteral("Threads serving requests (default: 2, or 1 on a 1-core machine)."),
+                                           QStringLiteral("N"), QStringLiteral("0"));
+    parser.addOption(workersOption);
     parser.addOption(helpOption);
     if (!parser.parse(QStringList{QStringLiteral("serve")} + arguments))
         return fail(ExitBadInput, QStringLiteral("serve: %1").arg(parser.errorText()));
     if (parser.isSet(helpOption)) {
-        say(QStringLiteral("Usage: %1 [--workspace DIR] serve [--listen HOST:PORT] [--max-connections N] [--reload-interval S]\n\n"
+        say(QStringLiteral("Usage: %1 [--workspace DIR] serve [--listen HOST:PORT] [--max-connections N] [--workers N]\n"
+                           "       [--reload-interval S]\n\n"
                            "Opens the workspace and serves the gateway on HOST:PORT (default 127.0.0.1:%2)\n"
                            "until SIGINT or SIGTERM. Configuration changes (providers, offerings, prices,\n"
                            "aliases, keys) apply within --reload-interval seconds, or at once on SIGHUP, without dropping\n"
@@ -186,6 +191,9 @@ int runServe(const CommandContext &context, const QStringList &arguments)
     if (!numberOk || maxConnections < 1 || maxConnections > 1'000'000)
         return fail(ExitBadInput, QStringLiteral("serve: --max-connections must be a number from 1 to 1000000"));
 
+    const int workers = parser.value(workersOption).toInt(&numberOk);
+    if (!numberOk || workers < 0 || workers > 256)
+        return fail(ExitBadInput, QStringLiteral("serve: --workers must be a number from 1 to 256"));
     const double reloadSeconds = parser.value(reloadOption).toDouble(&numberOk);
     if (!numberOk || reloadSeconds < 0 || reloadSeconds > 86400)
         return fail(ExitBadInput, QStringLiteral("serve: --reload-interval must be a number of seconds from 0 to 86400"));
@@ -216,6 +224,7 @@ int runServe(const CommandContext &context, const QStringList &arguments)
     gatewayOptions.port = listen->port;
     gatewayOptions.routingTable = table.value();
     gatewayOptions.limits.maxConnections = maxConnections;
+    gatewayOptions.workerThreads = workers;
     gatewayOptions.dataPlane.databasePath = workspace.value()->databasePath();
     if (auto started = gateway.start(gatewayOptions); !started)
         return fail(ExitFailure, QStringLiteral("cannot listen on %1: %2").arg(listen->text(), started.error().message));

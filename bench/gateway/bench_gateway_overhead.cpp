@@ -133,9 +133,14 @@ int main(int argc, char *argv[])
         }
         secret = engine::VirtualKeyStore(workspace.value()->database()).create(QStringLiteral("bench"))->secret.toLatin1();
     }
-    Child gateway = launch(gatewayBin, {QStringLiteral("--workspace"), folder, QStringLiteral("serve"),
-                                        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                                        QStringLiteral("--max-connections"), QString::number(idle + 256)},
+    // SIGNALBOX_BENCH_SERVE_ARGS: extra `serve` options to compare ("--workers 1").
+    const QStringList extraServeArguments = QString::fromLocal8Bit(qgetenv("SIGNALBOX_BENCH_SERVE_ARGS"))
+                                                .split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    Child gateway = launch(gatewayBin,
+                           QStringList{QStringLiteral("--workspace"), folder, QStringLiteral("serve"), QStringLiteral("--listen"),
+                                       QStringLiteral("127.0.0.1:0"), QStringLiteral("--max-connections"),
+                                       QString::number(idle + 256)}
+                               + extraServeArguments,
                            "ready");
     if (!gateway.port) {
         std::fprintf(stderr, "bench_gateway_overhead: cannot start %s\n", qPrintable(gatewayBin));
