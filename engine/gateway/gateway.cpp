@@ -142,8 +142,10 @@ Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDataba
         return data.error();
     auto catalog = std::make_shared<const Catalog>(applyUserData(base, data.value()));
     auto resolver = std::make_shared<ProviderKeyResolver>();
-    return RoutingTable::build(std::move(catalog), data->providers,
-                               [resolver](const KeyReference &reference) { return resolver->resolve(reference); });
+    return RoutingTable::build(
+        std::move(catalog), data->providers,
+        [resolver](const KeyReference &reference) { return resolver->resolve(reference); },
+        QDateTime::currentDateTimeUtc(), data->aliases);
 }
 
 void Gateway::setRoutingTable(std::shared_ptr<const RoutingTable> table)

@@ -169,6 +169,16 @@ private Q_SLOTS:
         QCOMPARE(pinned.pinned->provider->id, QStringLiteral("pa"));
         QVERIFY(byName("nope").offerings.empty());
 
+        // The workspace's aliases are names clients may use too.
+        const std::vector<ModelAlias> aliases{{QStringLiteral("house-chat"), QStringLiteral("acme/chat"), {}},
+                                              {QStringLiteral("ghost"), QStringLiteral("acme/unserved"), {}}};
+        const auto aliased = RoutingTable::build(fixture.catalog(), fixture.userData().providers, keyFromEnvironment,
+                                                 QDateTime::currentDateTimeUtc(), aliases);
+        QCOMPARE(aliased->resolve(QStringLiteral("House-Chat")).modelId, QStringLiteral("acme/chat"));
+        QCOMPARE(aliased->resolve(QStringLiteral("house-chat")).offerings.size(), std::size_t(4));
+        QVERIFY(aliased->resolve(QStringLiteral("ghost")).modelId.isEmpty()); // nobody serves the target
+        QVERIFY(table->resolve(QStringLiteral("house-chat")).modelId.isEmpty()); // without the alias: unknown
+
         HealthBoard health;
         DefaultRouter router;
         auto chat = ChatRequest::parse("{\"model\":\"acme/chat\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");

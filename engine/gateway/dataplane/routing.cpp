@@ -38,9 +38,12 @@ std::optional<Money> moneyPerMillion(double usd)
 
 std::shared_ptr<const RoutingTable> RoutingTable::build(std::shared_ptr<const Catalog> catalog,
                                                         const std::vector<CustomProvider> &customProviders,
-                                                        const ProviderKeyLookup &lookupKey, const QDateTime &now)
+                                                        const ProviderKeyLookup &lookupKey, const QDateTime &now,
+                                                        const std::vector<ModelAlias> &aliases)
 {
     auto table = std::make_shared<RoutingTable>();
+    for (const ModelAlias &alias : aliases)
+        table->m_aliases.insert(alias.alias.toLower(), alias.modelId.toLower());
     table->m_catalog = std::move(catalog);
     const Catalog &cat = *table->m_catalog;
 
@@ -150,6 +153,12 @@ RoutingTable::Resolved RoutingTable::resolve(const QString &name) const
     };
     if (m_byModel.contains(lower)) {
         fill(lower);
+        return resolved;
+    }
+    if (const auto alias = m_aliases.constFind(lower); alias != m_aliases.constEnd()) {
+        fill(*alias); // an alias of a model nobody serves resolves to no offerings: 404 as for any unserved model
+        if (resolved.offerings.empty())
+            resolved.modelId.clear();
         return resolved;
     }
     if (auto it = m_byProviderModel.constFind(lower); it != m_byProviderModel.constEnd()) {

@@ -70,7 +70,8 @@ public:
     static std::shared_ptr<const RoutingTable> build(std::shared_ptr<const Catalog> catalog,
                                                      const std::vector<CustomProvider> &customProviders,
                                                      const ProviderKeyLookup &lookupKey,
-                                                     const QDateTime &now = QDateTime::currentDateTimeUtc());
+                                                     const QDateTime &now = QDateTime::currentDateTimeUtc(),
+                                                     const std::vector<ModelAlias> &aliases = {});
 
     struct Resolved {
         QString modelId;            // canonical; empty when the name is unknown
@@ -79,7 +80,8 @@ public:
     };
     // A client's model name: a canonical id ("openai/gpt-4o"), a provider's
     // own name for it ("gpt-4o-2024-08-06"), an unambiguous short name
-    // ("gpt-4o"), or "<provider>/<provider's model id>" to pin one provider.
+    // ("gpt-4o"), "<provider>/<provider's model id>" to pin one provider, or
+    // one of the workspace's aliases (catalog user data) for a canonical id.
     Resolved resolve(const QString &name) const;
 
     const Catalog &catalog() const { return *m_catalog; }
@@ -98,6 +100,7 @@ private:
     QHash<QString, int> m_byProviderModel;           // "provider/providerModelId" (lower case) -> offering
     QHash<QString, QStringList> m_byProviderModelId; // provider's model id (lower case) -> canonical ids
     QHash<QString, QStringList> m_byShortName;       // after the last '/' of a canonical id -> canonical ids
+    QHash<QString, QString> m_aliases;               // alias -> canonical id
 };
 
 // Recent experience with each offering, shared by all worker threads.
