@@ -9,7 +9,7 @@ set -euo pipefail
 DEBIAN_PACKAGES=(
     build-essential cmake ninja-build git pkg-config ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools
-    libqt6sql6-sqlite libqt6svg6 libgl-dev libhttp-parser-dev
+    libqt6sql6-sqlite libqt6svg6 libgl-dev libqt6opengl6-dev libhttp-parser-dev
     libcurl4-openssl-dev qtkeychain-qt6-dev
     xvfb xauth
 )
