@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QTimeZone>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace signalbox::gateway {
@@ -38,6 +39,32 @@ void printText(const QString &text)
     std::fputs(qUtf8Printable(text), stdout);
     std::fflush(stdout);
 }
+
+// Plain text columns: numbers right-aligned, two spaces apart.
+QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight)
+{
+    QList<qsizetype> widths(alignRight.size(), 0);
+    for (const QStringList &row : rows) {
+        for (qsizetype c = 0; c < row.size(); ++c)
+            widths[c] = std::max(widths[c], row.at(c).size());
+    }
+    QString text;
+    for (const QStringList &row : rows) {
+        QString line;
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (c > 0)
+                line += QStringLiteral("  ");
+            const QString &cell = row.at(c);
+            const QString padding(widths[c] - cell.size(), QLatin1Char(' '));
+            line += alignRight[c] ? padding + cell : cell + padding;
+        }
+        while (line.endsWith(QLatin1Char(' ')))
+            line.chop(1);
+        text += line + QLatin1Char('\n');
+    }
+    return text;
+}
+
 
 void printJson(const QJsonValue &value)
 {

@@ -34,6 +34,9 @@ void say(const QString &text);
 void printJson(const QJsonValue &value);
 // Text on stdout as is (tables), flushed.
 void printText(const QString &text);
+// Plain text columns two spaces apart, `alignRight` per column (numbers);
+// trailing spaces trimmed. Every row ends with a newline.
+QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight);
 
 // The exit code for an engine error: "invalid"/"bad-input" 2, "not-found" 3,
 // "conflict" 4, "unreachable" 5, anything else 1.
