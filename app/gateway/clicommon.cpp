@@ -40,6 +40,17 @@ void printText(const QString &text)
     std::fflush(stdout);
 }
 
+QString dollars(const engine::Money &amount)
+{
+    QString digits = (amount.isNegative() ? -amount : amount).toDecimalString();
+    const qsizetype point = digits.indexOf(QLatin1Char('.'));
+    if (point < 0 && digits == QLatin1String("0"))
+        digits += QStringLiteral(".00");
+    else if (point >= 0 && digits.size() - point - 1 < 2)
+        digits += QString(2 - (digits.size() - point - 1), QLatin1Char('0'));
+    return (amount.isNegative() ? QStringLiteral("-$") : QStringLiteral("$")) + digits;
+}
+
 // Plain text columns: numbers right-aligned, two spaces apart.
 QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight)
 {

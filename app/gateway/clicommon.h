@@ -8,6 +8,7 @@
 #include "app/gateway/cli.h"
 #include "engine/catalog/catalog.h"
 #include "engine/core/result.h"
+#include "engine/cost/money.h"
 #include "engine/storage/workspace.h"
 
 #include <QCommandLineOption>
@@ -34,6 +35,9 @@ void say(const QString &text);
 void printJson(const QJsonValue &value);
 // Text on stdout as is (tables), flushed.
 void printText(const QString &text);
+// "$0.60", "$0.0375", "$12": exact (never rounded), at least two decimals
+// when there is a fraction or below a dollar; negatives as "-$1.50".
+QString dollars(const engine::Money &amount);
 // Plain text columns two spaces apart, `alignRight` per column (numbers);
 // trailing spaces trimmed. Every row ends with a newline.
 QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight);

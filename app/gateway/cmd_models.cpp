@@ -22,12 +22,12 @@ QJsonValue amountOrNull(const std::optional<engine::Money> &amount)
 
 QString amountOrUnknown(const std::optional<engine::Money> &amount)
 {
-    return amount ? QStringLiteral("$") + amount->toDecimalString() : QStringLiteral("unknown");
+    return amount ? dollars(*amount) : QStringLiteral("unknown");
 }
 
 QString contextText(qint64 tokens)
 {
-    return tokens > 0 ? QLocale::c().toString(tokens) : QStringLiteral("-");
+    return tokens > 0 ? QString::number(tokens) : QStringLiteral("-");
 }
 
 int list(const CommandContext &context, const QStringList &arguments)

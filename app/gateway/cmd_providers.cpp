@@ -55,7 +55,7 @@ QString keyText(const KeyReference &key)
 
 QString perMillion(const std::optional<engine::Money> &price)
 {
-    return price ? QStringLiteral("$") + price->toDecimalString() : QStringLiteral("unknown");
+    return price ? dollars(*price) : QStringLiteral("unknown");
 }
 
 QJsonValue perMillionJson(const std::optional<engine::Money> &price)
@@ -670,7 +670,7 @@ int test(const CommandContext &context, const QStringList &arguments)
             .arg(route)
             .arg(result.status)
             .arg(ttftUs >= 0 ? millis(std::chrono::microseconds(ttftUs)) : QStringLiteral("-"), millis(totalUs), tokens,
-                 cost ? QStringLiteral("$") + cost->toDecimalString() : QStringLiteral("unknown")));
+                 cost ? dollars(*cost) : QStringLiteral("unknown")));
     if (!stream.text.isEmpty())
         say(QStringLiteral("reply: %1").arg(stream.text.simplified().left(120)));
     return ExitOk;
