@@ -168,6 +168,37 @@ std::optional<int> CommandLine::expectPositional(int min, int max, const QString
     return std::nullopt;
 }
 
+int dispatchSubcommand(const char *command, std::initializer_list<Subcommand> subcommands,
+                       const CommandContext &context, const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    QStringList names;
+    for (const Subcommand &subcommand : subcommands) {
+        if (sub == QLatin1String(subcommand.name))
+            return subcommand.run(context, arguments.mid(1));
+        names.append(QLatin1String(subcommand.name));
+    }
+    const QString name = QLatin1String(command);
+    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
+        QString text;
+        for (const Subcommand &subcommand : subcommands)
+            text += QStringLiteral("%1 %2 [--workspace DIR] %3 %4 %5\n")
+                        .arg(text.isEmpty() ? QStringLiteral("Usage:") : QStringLiteral("      "),
+                             QLatin1String(kProgram), name, QLatin1String(subcommand.name),
+                             QLatin1String(subcommand.synopsis));
+        printText(text + QStringLiteral("(see %1 <subcommand> --help)\n").arg(name));
+        return ExitOk;
+    }
+    if (sub.isEmpty()) {
+        QString choices = names.last();
+        if (names.size() > 1)
+            choices = names.mid(0, names.size() - 1).join(QStringLiteral(", ")) + QStringLiteral(" or ") + choices;
+        return fail(ExitBadInput, QStringLiteral("%1: say %2 (see %1 --help)").arg(name, choices));
+    }
+    return fail(ExitBadInput,
+                QStringLiteral("%1: unknown subcommand '%2' (%3)").arg(name, sub, names.join(QStringLiteral(", "))));
+}
+
 engine::Result<std::unique_ptr<engine::Workspace>> openWorkspace(const CommandContext &context, bool mustExist)
 {
     const QString folder = context.workspaceFolder.isEmpty() ? engine::Workspace::defaultFolder() : context.workspaceFolder;

@@ -17,6 +17,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 
@@ -81,6 +82,18 @@ private:
     QCommandLineParser m_parser;
     QList<QCommandLineOption> m_options;
 };
+
+// A command with subcommands ("keys create|list|revoke"): runs the one named
+// first in `arguments` with the rest; "--help" prints the usage lines (one per
+// subcommand, e.g. "keys create --name N ..."); a missing or unknown
+// subcommand fails with exit 2 and names the valid ones.
+struct Subcommand {
+    const char *name;
+    int (*run)(const CommandContext &context, const QStringList &arguments);
+    const char *synopsis; // the options after "<command> <name>", for --help
+};
+int dispatchSubcommand(const char *command, std::initializer_list<Subcommand> subcommands,
+                       const CommandContext &context, const QStringList &arguments);
 
 // Opens the workspace of the context. `mustExist`: a folder without a
 // workspace database fails with "not-found" (run init first) instead of

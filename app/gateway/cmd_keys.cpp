@@ -157,21 +157,11 @@ int revoke(const CommandContext &context, const QStringList &arguments)
 
 int runKeys(const CommandContext &context, const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (sub == QLatin1String("create"))
-        return create(context, rest);
-    if (sub == QLatin1String("list"))
-        return list(context, rest);
-    if (sub == QLatin1String("revoke"))
-        return revoke(context, rest);
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        printText(QStringLiteral("Usage: %1 [--workspace DIR] keys create|list|revoke ...  (see keys <sub> --help)\n")
-                      .arg(QLatin1String(kProgram)));
-        return ExitOk;
-    }
-    return fail(ExitBadInput, sub.isEmpty() ? QStringLiteral("keys: say create, list or revoke (see keys --help)")
-                                            : QStringLiteral("keys: unknown subcommand '%1' (create, list, revoke)").arg(sub));
+    return dispatchSubcommand("keys",
+                              {{"create", create, "--name N [--project P] [--expires DATE] [--json]"},
+                               {"list", list, "[--json]"},
+                               {"revoke", revoke, "ID|NAME [--json]"}},
+                              context, arguments);
 }
 
 } // namespace signalbox::gateway

@@ -4,7 +4,6 @@
 
 #include "app/gateway/commands.h"
 #include "app/gateway/offeringchoice.h"
-#include "engine/gateway/gateway.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -49,10 +48,7 @@ int list(const CommandContext &context, const QStringList &arguments)
     auto workspace = openWorkspace(context);
     if (!workspace)
         return failWith(workspace.error());
-    auto base = engine::Catalog::loadBundled();
-    if (!base)
-        return failWith(base.error(), QStringLiteral("models list"));
-    auto table = engine::Gateway::loadRoutingTable(workspace.value()->database(), base.value());
+    auto table = servingTable(*workspace.value());
     if (!table)
         return failWith(table.error(), QStringLiteral("models list"));
 
@@ -128,16 +124,7 @@ int list(const CommandContext &context, const QStringList &arguments)
 
 int runModels(const CommandContext &context, const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    if (sub == QLatin1String("list"))
-        return list(context, arguments.mid(1));
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        printText(QStringLiteral("Usage: %1 [--workspace DIR] models list [--provider P] [--all] [--json]\n")
-                      .arg(QLatin1String(kProgram)));
-        return ExitOk;
-    }
-    return fail(ExitBadInput, sub.isEmpty() ? QStringLiteral("models: say list (see models --help)")
-                                            : QStringLiteral("models: unknown subcommand '%1' (list)").arg(sub));
+    return dispatchSubcommand("models", {{"list", list, "[--provider P] [--all] [--json]"}}, context, arguments);
 }
 
 } // namespace signalbox::gateway

@@ -12,7 +12,6 @@
 #include "engine/catalog/userstore.h"
 #include "engine/cost/costengine.h"
 #include "engine/gateway/dataplane/sse.h"
-#include "engine/gateway/gateway.h"
 #include "engine/keys/providerkeys.h"
 
 #include <QFile>
@@ -66,16 +65,6 @@ QJsonValue perMillionJson(const std::optional<engine::Money> &price)
 QString millis(std::chrono::microseconds us)
 {
     return QString::number(static_cast<double>(us.count()) / 1000.0, 'f', 1);
-}
-
-// The table `serve` would build now: bundled catalog, the workspace's data,
-// and every provider's key looked up where its reference says.
-engine::Result<std::shared_ptr<const RoutingTable>> servingTable(const engine::Workspace &workspace)
-{
-    auto base = engine::Catalog::loadBundled();
-    if (!base)
-        return base.error();
-    return engine::Gateway::loadRoutingTable(workspace.database(), base.value());
 }
 
 const engine::ProviderEndpoint *endpointOf(const RoutingTable &table, const QString &id)
@@ -680,25 +669,14 @@ int test(const CommandContext &context, const QStringList &arguments)
 
 int runProviders(const CommandContext &context, const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (sub == QLatin1String("list"))
-        return list(context, rest);
-    if (sub == QLatin1String("add"))
-        return add(context, rest);
-    if (sub == QLatin1String("remove"))
-        return remove(context, rest);
-    if (sub == QLatin1String("test"))
-        return test(context, rest);
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        printText(QStringLiteral("Usage: %1 [--workspace DIR] providers list|add|remove|test ...  "
-                                 "(see providers <sub> --help)\n")
-                      .arg(QLatin1String(kProgram)));
-        return ExitOk;
-    }
-    return fail(ExitBadInput, sub.isEmpty()
-                                  ? QStringLiteral("providers: say list, add, remove or test (see providers --help)")
-                                  : QStringLiteral("providers: unknown subcommand '%1' (list, add, remove, test)").arg(sub));
+    return dispatchSubcommand(
+        "providers",
+        {{"list", list, "[--all] [--json]"},
+         {"add", add,
+          "NAME --base-url URL [--dialect openai] [--key-env VAR | --key-file F | --keychain] [--models a,b] [--json]"},
+         {"remove", remove, "NAME"},
+         {"test", test, "NAME [--model M] [--json]"}},
+        context, arguments);
 }
 
 } // namespace signalbox::gateway

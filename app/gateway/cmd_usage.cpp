@@ -644,23 +644,10 @@ int exportRange(const CommandContext &context, const QStringList &arguments)
 
 int runUsage(const CommandContext &context, const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (sub == QLatin1String("tail"))
-        return tail(context, rest);
-    if (sub == QLatin1String("export"))
-        return exportRange(context, rest);
-    if (sub == QLatin1String("--help") || sub == QLatin1String("-h")) {
-        printText(QStringLiteral("Usage: %1 [--workspace DIR] usage tail [-n N] [-f] [--json]\n"
-                                 "       %1 [--workspace DIR] usage export --format csv|jsonl [--from T] [--to T] "
-                                 "[--output F]\n"
-                                 "(see usage tail --help, usage export --help)\n")
-                .arg(QLatin1String(kProgram)));
-        return ExitOk;
-    }
-    return fail(ExitBadInput,
-        sub.isEmpty() ? QStringLiteral("usage: say tail or export (see usage --help)")
-                      : QStringLiteral("usage: unknown subcommand '%1' (tail, export)").arg(sub));
+    return dispatchSubcommand("usage",
+                              {{"tail", tail, "[-n N] [-f] [--json]"},
+                               {"export", exportRange, "--format csv|jsonl [--from T] [--to T] [--output F]"}},
+                              context, arguments);
 }
 
 } // namespace signalbox::gateway

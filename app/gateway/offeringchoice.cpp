@@ -4,6 +4,7 @@
 
 #include "app/gateway/clicommon.h"
 #include "engine/catalog/userstore.h"
+#include "engine/gateway/gateway.h"
 
 #include <algorithm>
 #include <iterator>
@@ -31,6 +32,14 @@ engine::Result<std::shared_ptr<const engine::RoutingTable>> pricingTable(const e
     return engine::RoutingTable::build(
         std::make_shared<const engine::Catalog>(std::move(catalog).value()), {},
         [](const engine::KeyReference &) -> engine::Result<QByteArray> { return QByteArray(); }, at, aliases.value());
+}
+
+engine::Result<std::shared_ptr<const engine::RoutingTable>> servingTable(const engine::Workspace &workspace)
+{
+    auto base = engine::Catalog::loadBundled();
+    if (!base)
+        return base.error();
+    return engine::Gateway::loadRoutingTable(workspace.database(), base.value());
 }
 
 QString providersOf(const std::vector<const engine::RouteOffering *> &offerings)

@@ -25,6 +25,11 @@ namespace signalbox::gateway {
 engine::Result<std::shared_ptr<const engine::RoutingTable>> pricingTable(const engine::Workspace &workspace,
                                                                          const QDateTime &at);
 
+// The table `serve` would build now: the bundled catalog, the workspace's
+// data, and every provider's key looked up where its reference says (so
+// unusable offerings say why).
+engine::Result<std::shared_ptr<const engine::RoutingTable>> servingTable(const engine::Workspace &workspace);
+
 struct OfferingChoice {
     const engine::RouteOffering *offering = nullptr;
     QString modelId;
