@@ -1,21 +1,19 @@
-# The fake OpenAI-compatible provider (tests/support/fakeprovider): a library
-# for gateway tests, a small executable for offline demos, and its own suite.
-# It depends on Qt only (the executable also on engine/core for signals), never
-# on engine/gateway, so the fake and the gateway cannot share a bug.
+# The fake OpenAI-compatible provider. The server itself is product code now
+# (engine/sandbox, library signalbox_sandbox: the console's sandbox provider);
+# tests/support/fakeprovider keeps what only tests need: headers that show it
+# as signalbox::testing, the raw HTTP client, the small executable for demos
+# and manual gateway runs, and its suites. None of it depends on
+# engine/gateway, so the fake and the gateway cannot share a bug.
 
 qt_add_library(signalbox_fake_provider STATIC
-    support/fakeprovider/fakeconnection.cpp support/fakeprovider/fakeconnection.h
-    support/fakeprovider/fakeprovider.cpp support/fakeprovider/fakeprovider.h
-    support/fakeprovider/httprequest.cpp support/fakeprovider/httprequest.h
-    support/fakeprovider/openaiwire.cpp support/fakeprovider/openaiwire.h
+    support/fakeprovider/fakeprovider.h
+    support/fakeprovider/httprequest.h
+    support/fakeprovider/openaiwire.h
+    support/fakeprovider/responseplan.h
     support/fakeprovider/rawhttpclient.cpp support/fakeprovider/rawhttpclient.h
-    support/fakeprovider/responseplan.cpp support/fakeprovider/responseplan.h
 )
 target_include_directories(signalbox_fake_provider PUBLIC "${PROJECT_SOURCE_DIR}")
-target_link_libraries(signalbox_fake_provider PUBLIC Qt6::Core Qt6::Network)
-if(WIN32)
-    target_link_libraries(signalbox_fake_provider PRIVATE ws2_32) # setsockopt(SO_LINGER)
-endif()
+target_link_libraries(signalbox_fake_provider PUBLIC Signalbox::Sandbox Qt6::Core Qt6::Network)
 signalbox_target_defaults(signalbox_fake_provider)
 
 qt_add_executable(signalbox-fake-provider support/fakeprovider/main.cpp)

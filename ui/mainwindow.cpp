@@ -7,6 +7,8 @@
 #include "engine/catalog/refresh.h"
 #include "engine/catalog/userstore.h"
 #include "ui/catalog/catalogpage.h"
+#include "ui/gateway/gatewaycontroller.h"
+#include "ui/gateway/gatewaypanel.h"
 #include "ui/keys/providerspage.h"
 #include "ui/pages/placeholderpage.h"
 
@@ -59,6 +61,8 @@ QString stateText(GatewayState state)
         return QObject::tr("running");
     case GatewayState::Failed:
         return QObject::tr("failed");
+    case GatewayState::Stopping:
+        return QObject::tr("stopping");
     }
     return {};
 }
@@ -106,7 +110,25 @@ MainWindow::MainWindow(const WorkspaceSummary &workspace, QWidget *parent)
     m_gatewayLabel->setObjectName(QStringLiteral("gatewayStatus"));
     m_workspaceLabel = new QLabel(tr("Workspace: %1").arg(QDir::toNativeSeparators(workspace.folder)), this);
     m_workspaceLabel->setObjectName(QStringLiteral("workspaceStatus"));
-    statusBar()->addWidget(m_gatewayLabel);
+    m_workspaceLabel->setContentsMargins(12, 0, 4, 0);
+    // Permanent widgets, so a passing status message never hides the gateway.
+    m_sandboxLabel = new QLabel(tr("SANDBOX PROVIDER RUNNING — SIMULATED ANSWERS"), this);
+    m_sandboxLabel->setObjectName(QStringLiteral("sandboxStatus"));
+    m_sandboxLabel->setStyleSheet(QStringLiteral(
+        "QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c060; border-radius: 3px; padding: 1px 6px; }"));
+    m_sandboxLabel->setToolTip(tr("A simulated provider is in the gateway's routing table (model %1). "
+                                  "Turn it off in Settings.")
+                                   .arg(QLatin1String(GatewayController::kSandboxModelId)));
+    m_sandboxLabel->hide();
+    m_gatewayFixLink = new QLabel(QStringLiteral("<a href=\"settings\">") + tr("Change port…") + QStringLiteral("</a>"), this);
+    m_gatewayFixLink->setObjectName(QStringLiteral("gatewayFix"));
+    m_gatewayFixLink->setTextFormat(Qt::RichText);
+    m_gatewayFixLink->setContentsMargins(6, 0, 0, 0);
+    m_gatewayFixLink->hide();
+    connect(m_gatewayFixLink, &QLabel::linkActivated, this, [this] { showPage(QStringLiteral("settings")); });
+    statusBar()->addPermanentWidget(m_sandboxLabel);
+    statusBar()->addPermanentWidget(m_gatewayLabel);
+    statusBar()->addPermanentWidget(m_gatewayFixLink);
     statusBar()->addPermanentWidget(m_workspaceLabel);
     setGatewayStatus(GatewayState::Stopped, {});
 
@@ -195,7 +217,68 @@ bool MainWindow::showPage(const QString &id)
 void MainWindow::setCatalog(std::shared_ptr<const engine::Catalog> baseCatalog)
 {
     m_baseCatalog = std::move(baseCatalog);
+    if (m_gateway && m_baseCatalog)
+        m_gateway->setBaseCatalog(m_baseCatalog);
     applyUserData();
+}
+
+void MainWindow::setGatewayController(GatewayController *controller)
+{
+    if (m_gateway)
+        disconnect(m_gateway, nullptr, this, nullptr);
+    m_gateway = controller;
+    if (auto *settings = qobject_cast<SettingsPage *>(page(QStringLiteral("settings"))))
+        settings->gatewayPanel()->setController(controller);
+    if (!controller) {
+        setGatewayStatus(GatewayState::Stopped, {});
+        return;
+    }
+    connect(controller, &GatewayController::stateChanged, this, &MainWindow::showGatewayControllerState);
+    connect(controller, &GatewayController::countersChanged, this, &MainWindow::showGatewayControllerState);
+    connect(controller, &GatewayController::sandboxStateChanged, this, &MainWindow::showGatewayControllerState);
+    connect(controller, &GatewayController::configReloadFailed, this, [this](const QString &message) {
+        statusBar()->showMessage(tr("Gateway configuration not reloaded (still serving the previous one): %1").arg(message),
+                                 15000);
+    });
+    if (m_baseCatalog)
+        controller->setBaseCatalog(m_baseCatalog);
+    showGatewayControllerState();
+}
+
+void MainWindow::showGatewayControllerState()
+{
+    if (!m_gateway)
+        return;
+    const GatewayController &gateway = *m_gateway;
+    const QString requested = QStringLiteral("127.0.0.1:%1").arg(gateway.requestedPort());
+    m_gatewayFixLink->setVisible(gateway.state() == GatewayController::State::Failed);
+    switch (gateway.state()) {
+    case GatewayController::State::Stopped:
+        setGatewayStatus(GatewayState::Stopped, {});
+        break;
+    case GatewayController::State::Starting:
+        setGatewayStatus(GatewayState::Starting, requested,
+                         gateway.hasBaseCatalog() ? QString() : tr("waiting for the catalog"));
+        break;
+    case GatewayController::State::Stopping:
+        setGatewayStatus(GatewayState::Stopping, {});
+        break;
+    case GatewayController::State::Running: {
+        const GatewayCounters counters = gateway.counters();
+        setGatewayStatus(GatewayState::Running, gateway.baseUrl(),
+                         tr("%1 requests · %2 errors · %3 in flight")
+                             .arg(counters.requests)
+                             .arg(counters.errors)
+                             .arg(counters.inFlight));
+        break;
+    }
+    case GatewayController::State::Failed:
+        setGatewayStatus(GatewayState::Failed, requested,
+                         gateway.portInUse() ? tr("port %1 is in use by another program").arg(gateway.requestedPort())
+                                             : gateway.errorMessage());
+        break;
+    }
+    m_sandboxLabel->setVisible(gateway.isSandboxRunning());
 }
 
 void MainWindow::setUserStore(engine::CatalogUserStore *store)

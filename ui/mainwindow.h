@@ -24,9 +24,10 @@ class NavigationModel;
 namespace signalbox::ui {
 
 class CatalogPage;
+class GatewayController;
 class ProvidersPage;
 
-enum class GatewayState { Stopped, Starting, Running, Failed };
+enum class GatewayState { Stopped, Starting, Running, Failed, Stopping };
 
 // The console shell: a sidebar of pages, the page stack, and a status bar
 // with the gateway's address and state. Geometry and the last page shown are
@@ -57,6 +58,11 @@ public:
 
     void setGatewayStatus(GatewayState state, const QString &address, const QString &detail = {});
     QString gatewayStatusText() const;
+    // The console's own gateway (not owned): the status bar shows its address
+    // and counters, the Settings page its switches; it follows the base
+    // catalog (loaded, refreshed).
+    void setGatewayController(GatewayController *controller);
+    GatewayController *gatewayController() const { return m_gateway; }
 
     // Writes geometry and the current page to QSettings (also done on close).
     void saveSettings() const;
@@ -89,7 +95,11 @@ private:
     QStackedWidget *m_stack = nullptr;
     QLabel *m_gatewayLabel = nullptr;
     QLabel *m_workspaceLabel = nullptr;
+    QLabel *m_sandboxLabel = nullptr;   // shown while the sandbox provider runs: "simulated"
+    QLabel *m_gatewayFixLink = nullptr; // "Change port…" when the gateway could not start
+    GatewayController *m_gateway = nullptr;
     void applyUserData();
+    void showGatewayControllerState();
     void onRefreshFinished(const engine::RefreshResult &result);
 
     CatalogPage *m_catalogPage = nullptr;

@@ -1,9 +1,12 @@
-// The Signalbox console: opens a workspace and shows the main window.
+// The Signalbox console: opens a workspace, shows the main window and runs
+// the gateway on its own threads (ui/gateway/gatewaycontroller.h).
 
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/userstore.h"
 #include "engine/core/version.h"
 #include "engine/storage/workspace.h"
+#include "ui/gateway/gatewaycontroller.h"
+#include "ui/gateway/gatewaypanel.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
@@ -50,6 +53,13 @@ int main(int argc, char *argv[])
     ui::MainWindow window(
         {workspace.value()->folder(), workspace.value()->databasePath(), workspace.value()->schemaVersion()});
     window.setUserStore(&userStore);
+
+    // The gateway starts once the catalog has loaded (setCatalog hands it
+    // over), on 127.0.0.1 and the port from the Settings page.
+    ui::GatewayController gateway(workspace.value()->databasePath());
+    window.setGatewayController(&gateway);
+    if (const ui::GatewaySettings settings = ui::GatewaySettings::load(); settings.enabled)
+        gateway.start(settings.port);
     window.show();
 
     // The catalog loads on a worker thread; the page says "loading" until then.
@@ -68,5 +78,9 @@ int main(int argc, char *argv[])
     catalogWatcher.setFuture(
         QtConcurrent::run([] { return std::make_shared<CatalogResult>(engine::Catalog::loadBundled()); }));
 
-    return app.exec();
+    const int code = app.exec();
+    // The window is gone; requests in flight finish (5 s at most) and every
+    // usage row is written before the process ends.
+    gateway.shutdown();
+    return code;
 }

@@ -24,7 +24,7 @@ Result<std::shared_ptr<const RoutingTable>> ConfigReloader::load(qint64 *version
     auto current = Workspace::configVersion(m_db);
     if (!current)
         return current.error();
-    auto table = Gateway::loadRoutingTable(m_db, m_base);
+    auto table = Gateway::loadRoutingTable(m_db, m_base, m_inMemory);
     if (!table)
         return table.error();
     *version = current.value();

@@ -10,6 +10,7 @@
 // the current table and says why.
 
 #include "engine/catalog/catalog.h"
+#include "engine/catalog/userdata.h"
 #include "engine/core/result.h"
 
 #include <QObject>
@@ -36,6 +37,11 @@ public:
     Result<std::shared_ptr<const class RoutingTable>> loadInitial();
     void startPolling();
 
+    // Providers and offerings to route to that are not in the workspace (the
+    // console's sandbox provider): part of every load from now on. Takes
+    // effect at the next reload; call reloadNow() to apply at once.
+    void setInMemoryUserData(UserData data) { m_inMemory = std::move(data); }
+
     // Reloads now, changed or not. `reason` goes into the reloaded() signal.
     Result<void> reloadNow(const QString &reason);
     qint64 loadedVersion() const { return m_loadedVersion; }
@@ -51,6 +57,7 @@ private:
     Gateway *m_gateway;
     QSqlDatabase m_db;
     Catalog m_base;
+    UserData m_inMemory;
     QTimer m_timer;
     qint64 m_loadedVersion = -1;
     bool m_failing = false; // say a failure once, not every poll

@@ -134,12 +134,15 @@ QJsonObject Gateway::health() const
     return body;
 }
 
-Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDatabase db, const Catalog &base)
+Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDatabase db, const Catalog &base,
+                                                                     const UserData &inMemory)
 {
     CatalogUserStore store(db);
     auto data = store.load();
     if (!data)
         return data.error();
+    data->providers.insert(data->providers.end(), inMemory.providers.begin(), inMemory.providers.end());
+    data->offerings.insert(data->offerings.end(), inMemory.offerings.begin(), inMemory.offerings.end());
     auto catalog = std::make_shared<const Catalog>(applyUserData(base, data.value()));
     auto resolver = std::make_shared<ProviderKeyResolver>();
     return RoutingTable::build(

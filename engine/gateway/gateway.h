@@ -48,7 +48,11 @@ public:
     // What the gateway can route to, from the workspace: `base` (the bundled
     // or refreshed catalog) with the user's data from `db` on top, and each
     // provider's key looked up where its reference says (never stored).
-    static Result<std::shared_ptr<const RoutingTable>> loadRoutingTable(QSqlDatabase db, const Catalog &base);
+    // `inMemory`: providers and offerings that are not in the workspace (the
+    // console's sandbox provider), added after the workspace's own; nothing
+    // of them is written anywhere.
+    static Result<std::shared_ptr<const RoutingTable>> loadRoutingTable(QSqlDatabase db, const Catalog &base,
+                                                                        const UserData &inMemory = {});
 
     // Config reload: the next request routes with `table`; requests in flight
     // finish with the one they started with.

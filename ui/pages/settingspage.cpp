@@ -1,5 +1,7 @@
 #include "ui/pages/settingspage.h"
 
+#include "ui/gateway/gatewaypanel.h"
+
 #include <QDesktopServices>
 #include <QDir>
 #include <QFormLayout>
@@ -39,10 +41,15 @@ SettingsPage::SettingsPage(const WorkspaceSummary &workspace, QWidget *parent)
     hint->setTextFormat(Qt::RichText);
     hint->setEnabled(false);
 
+    m_gatewayPanel = new GatewayPanel(this);
+    m_gatewayPanel->setObjectName(QStringLiteral("gatewayPanel"));
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(24, 24, 24, 24);
     layout->addWidget(group);
     layout->addWidget(hint);
+    layout->addSpacing(12);
+    layout->addWidget(m_gatewayPanel);
     layout->addStretch(1);
 }
 

@@ -1,4 +1,4 @@
-#include "tests/support/fakeprovider/responseplan.h"
+#include "engine/sandbox/responseplan.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
 using std::chrono::milliseconds;
 
@@ -309,4 +309,4 @@ ResponsePlan chatResponse(const ChatRequest &request, const FakeBehaviour &behav
                           : jsonAnswer(answer, behaviour, context);
 }
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

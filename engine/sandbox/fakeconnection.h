@@ -4,16 +4,16 @@
 // parser, asks the host for a response plan, and plays the plan's writes at
 // their scheduled times. Internal to the fake provider.
 
-#include "tests/support/fakeprovider/fakeprovider.h"
-#include "tests/support/fakeprovider/httprequest.h"
-#include "tests/support/fakeprovider/responseplan.h"
+#include "engine/sandbox/fakeprovider.h"
+#include "engine/sandbox/httprequest.h"
+#include "engine/sandbox/responseplan.h"
 
 #include <QObject>
 #include <QTimer>
 
 class QTcpSocket;
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
 class FakeConnection;
 
@@ -79,4 +79,4 @@ private:
     FakeClock::time_point m_start;
 };
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

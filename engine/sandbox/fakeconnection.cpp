@@ -1,4 +1,4 @@
-#include "tests/support/fakeprovider/fakeconnection.h"
+#include "engine/sandbox/fakeconnection.h"
 
 #include <QTcpSocket>
 
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #endif
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
 namespace {
 // While a response is being played, further bytes (pipelined requests) wait in
@@ -248,4 +248,4 @@ void FakeConnection::onClosed()
     m_host->connectionClosed(this);
 }
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

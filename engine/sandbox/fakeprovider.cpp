@@ -1,8 +1,8 @@
-#include "tests/support/fakeprovider/fakeprovider.h"
+#include "engine/sandbox/fakeprovider.h"
 
-#include "tests/support/fakeprovider/fakeconnection.h"
-#include "tests/support/fakeprovider/openaiwire.h"
-#include "tests/support/fakeprovider/responseplan.h"
+#include "engine/sandbox/fakeconnection.h"
+#include "engine/sandbox/openaiwire.h"
+#include "engine/sandbox/responseplan.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -14,9 +14,9 @@
 #include <deque>
 #include <utility>
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
-Q_LOGGING_CATEGORY(lcFakeProvider, "signalbox.fakeprovider", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcFakeProvider, "signalbox.sandbox", QtInfoMsg)
 
 namespace {
 
@@ -443,4 +443,4 @@ int FakeProvider::protocolErrors() const
     return d->protocolErrors;
 }
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

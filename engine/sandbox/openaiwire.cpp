@@ -1,11 +1,11 @@
-#include "tests/support/fakeprovider/openaiwire.h"
+#include "engine/sandbox/openaiwire.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
 namespace {
 
@@ -235,4 +235,4 @@ QByteArray errorJson(const QString &message, const QString &type, const QString 
     return compact(QJsonObject{{QStringLiteral("error"), error}});
 }
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

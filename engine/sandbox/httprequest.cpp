@@ -1,8 +1,8 @@
-#include "tests/support/fakeprovider/httprequest.h"
+#include "engine/sandbox/httprequest.h"
 
 #include <utility>
 
-namespace signalbox::testing {
+namespace signalbox::sandbox {
 
 namespace {
 
@@ -239,4 +239,4 @@ void HttpRequestParser::reset()
     m_errorMessage.clear();
 }
 
-} // namespace signalbox::testing
+} // namespace signalbox::sandbox

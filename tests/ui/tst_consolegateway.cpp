@@ -1,0 +1,289 @@
+// The console's own gateway: started by its controller off the GUI thread on
+// a real loopback port, a real chat request through it to the sandbox
+// provider, the status bar's address and counters, the usage row in the
+// workspace after stop, a taken port said plainly, and a workspace change
+// picked up without a restart. Real widgets (offscreen), real HTTP, real
+// SQLite in a QTemporaryDir.
+
+#include "engine/catalog/catalog.h"
+#include "engine/catalog/userstore.h"
+#include "engine/keys/virtualkeys.h"
+#include "engine/sandbox/fakeprovider.h"
+#include "engine/storage/workspace.h"
+#include "engine/usage/sqliteusagestore.h"
+#include "ui/gateway/gatewaycontroller.h"
+#include "ui/gateway/gatewaypanel.h"
+#include "ui/mainwindow.h"
+
+#include <QCheckBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace signalbox;
+using namespace std::chrono_literals;
+using ui::GatewayController;
+
+namespace {
+
+constexpr int kWaitMs = 30000; // a loaded 2-core machine; a pass takes far less
+
+GatewayController::Options fastOptions()
+{
+    GatewayController::Options options;
+    options.healthInterval = 50ms;
+    options.reloadInterval = 100ms;
+    return options;
+}
+
+struct Answer {
+    int status = 0;
+    QJsonObject json;
+    QByteArray provider;
+};
+
+} // namespace
+
+class TestConsoleGateway : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("SignalboxTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_consolegateway"));
+        QVERIFY(m_settingsDir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        m_network.setProxy(QNetworkProxy::NoProxy);
+    }
+
+    void init()
+    {
+        QSettings().clear();
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        auto workspace = engine::Workspace::open(m_dir->path());
+        QVERIFY2(workspace, qPrintable(workspace ? QString() : workspace.error().message));
+        m_workspace = std::move(workspace).value();
+        m_window = std::make_unique<ui::MainWindow>(ui::WorkspaceSummary{
+            m_workspace->folder(), m_workspace->databasePath(), m_workspace->schemaVersion()});
+        m_window->setShowRefreshReport(false);
+        m_controller = std::make_unique<GatewayController>(m_workspace->databasePath(), fastOptions());
+        m_window->setGatewayController(m_controller.get());
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        auto key = engine::VirtualKeyStore(m_workspace->database()).create(QStringLiteral("console-test"));
+        QVERIFY(key);
+        m_secret = key->secret.toLatin1();
+    }
+
+    void cleanup()
+    {
+        if (m_window)
+            m_window->setGatewayController(nullptr);
+        m_controller.reset(); // blocking stop: nothing outlives the test function
+        m_window.reset();
+        m_workspace.reset();
+        m_dir.reset();
+    }
+
+    void chatThroughTheSandboxIsCountedAndLogged()
+    {
+        // Asked before the catalog is there: it waits for it, as in main().
+        m_controller->start(0);
+        QCOMPARE(m_controller->state(), GatewayController::State::Starting);
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("waiting for the catalog")));
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const QString base = m_controller->baseUrl();
+        QVERIFY(base.startsWith(QStringLiteral("http://127.0.0.1:")));
+        QVERIFY2(m_window->gatewayStatusText().contains(base), qPrintable(m_window->gatewayStatusText()));
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 requests")));
+
+        // The sandbox, switched on where a person would: Settings.
+        auto *sandboxToggle = m_window->findChild<QCheckBox *>(QStringLiteral("sandboxToggle"));
+        auto *sandboxLabel = m_window->findChild<QLabel *>(QStringLiteral("sandboxLabel"));
+        auto *sandboxStatus = m_window->findChild<QLabel *>(QStringLiteral("sandboxStatus"));
+        QVERIFY(sandboxToggle && sandboxLabel && sandboxStatus);
+        QVERIFY(m_window->showPage(QStringLiteral("settings")));
+        QVERIFY(!sandboxStatus->isVisible());
+        QSignalSpy reloaded(m_controller.get(), &GatewayController::configReloaded);
+        sandboxToggle->click();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->sandboxState(), GatewayController::SandboxState::Running, kWaitMs);
+        QVERIFY(reloaded.count() >= 1);
+        QVERIFY(sandboxToggle->isChecked());
+        QVERIFY(sandboxStatus->isVisible());
+        QVERIFY(sandboxStatus->text().contains(QStringLiteral("SIMULATED")));
+        QVERIFY(sandboxLabel->text().contains(QStringLiteral("SIMULATED")));
+        QVERIFY(sandboxLabel->text().contains(GatewayController::sandboxProviderName()));
+        QVERIFY(sandboxLabel->text().contains(m_controller->sandboxUrl().toString()));
+
+        const Answer answer = chat(base, QString::fromLatin1(GatewayController::kSandboxModelId));
+        QCOMPARE(answer.status, 200);
+        const QString content = answer.json.value(QStringLiteral("choices")).toArray().at(0).toObject()
+                                    .value(QStringLiteral("message")).toObject().value(QStringLiteral("content")).toString();
+        QVERIFY2(!content.isEmpty(), QJsonDocument(answer.json).toJson().constData());
+        QCOMPARE(answer.provider, QByteArray("sandbox"));
+
+        QTRY_VERIFY2_WITH_TIMEOUT(m_window->gatewayStatusText().contains(QStringLiteral("1 requests")),
+                                  qPrintable(m_window->gatewayStatusText()), kWaitMs);
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 errors")));
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 in flight")));
+
+        m_controller->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Stopped, kWaitMs);
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("stopped")));
+
+        // Stopped means flushed: the row is there the moment the state says so.
+        auto store = engine::SqliteUsageStore::open(m_workspace->databasePath());
+        QVERIFY(store);
+        auto rows = store.value()->query(engine::UsageQuery{});
+        QVERIFY(rows);
+        QCOMPARE(rows->size(), std::size_t(1));
+        const engine::UsageRecord &row = rows->front();
+        QCOMPARE(row.status, engine::UsageStatus::Ok);
+        QCOMPARE(row.servedProvider, QStringLiteral("sandbox"));
+        QCOMPARE(row.servedModel, QString::fromLatin1(GatewayController::kSandboxModelId));
+        QCOMPARE(row.completionTokens, qint64(16));
+        QVERIFY(row.cost.has_value()); // priced, exactly: free
+        QCOMPARE(*row.cost, engine::Money());
+
+        // In memory only: the workspace has no trace of the sandbox provider.
+        auto userData = engine::CatalogUserStore(m_workspace->database()).load();
+        QVERIFY(userData);
+        QVERIFY(userData->providers.empty());
+        QVERIFY(userData->offerings.empty());
+
+        sandboxToggle->click();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->sandboxState(), GatewayController::SandboxState::Stopped, kWaitMs);
+        QVERIFY(!sandboxStatus->isVisible());
+        QVERIFY(!sandboxLabel->text().contains(QStringLiteral("SIMULATED")));
+    }
+
+    void aTakenPortIsSaidPlainlyAndAnotherCanBeChosen()
+    {
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress(QHostAddress::LocalHost), 0));
+        const quint16 taken = squatter.serverPort();
+
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(taken);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Failed, kWaitMs);
+        QVERIFY(m_controller->portInUse());
+        const QString status = m_window->gatewayStatusText();
+        QVERIFY2(status.contains(QStringLiteral("port %1 is in use").arg(taken)), qPrintable(status));
+        auto *fix = m_window->findChild<QLabel *>(QStringLiteral("gatewayFix"));
+        QVERIFY(fix && fix->isVisible());
+
+        // The window keeps working, and the link leads to where the port is set.
+        QVERIFY(m_window->showPage(QStringLiteral("catalog")));
+        QVERIFY(m_window->page(QStringLiteral("catalog"))->isVisible());
+        Q_EMIT fix->linkActivated(QStringLiteral("settings"));
+        QCOMPARE(m_window->currentPageId(), QStringLiteral("settings"));
+        auto *error = m_window->findChild<QLabel *>(QStringLiteral("gatewayError"));
+        QVERIFY(error && error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("Port %1 is already in use").arg(taken)), qPrintable(error->text()));
+
+        // Another port, then Retry.
+        quint16 freePort = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress(QHostAddress::LocalHost), 0));
+            freePort = probe.serverPort();
+        }
+        auto *port = m_window->findChild<QSpinBox *>(QStringLiteral("gatewayPort"));
+        auto *apply = m_window->findChild<QPushButton *>(QStringLiteral("gatewayApply"));
+        QVERIFY(port && apply);
+        port->setValue(freePort);
+        QVERIFY(apply->isEnabled());
+        apply->click();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        QCOMPARE(m_controller->port(), freePort);
+        QVERIFY(!error->isVisible());
+        QVERIFY(!fix->isVisible());
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("127.0.0.1:%1").arg(freePort)));
+        QCOMPARE(ui::GatewaySettings::load().port, freePort); // remembered for the next start
+        QVERIFY(ui::GatewaySettings::load().enabled);
+    }
+
+    void aWorkspaceChangeIsPickedUpWithoutRestart()
+    {
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const QString base = m_controller->baseUrl();
+        QCOMPARE(chat(base, QStringLiteral("local/echo")).status, 404); // not known yet
+
+        // Someone adds a provider to the workspace (the console's Keys &
+        // Providers page and `signalbox-gateway providers add` both do this).
+        sandbox::FakeProvider upstream;
+        QVERIFY(upstream.listen());
+        engine::CatalogUserStore store(m_workspace->database());
+        engine::CustomProvider provider;
+        provider.id = QStringLiteral("local");
+        provider.name = QStringLiteral("Local server");
+        provider.baseUrl = upstream.baseUrl().toString();
+        QVERIFY(store.addProvider(provider));
+        engine::CustomOffering offering;
+        offering.providerId = provider.id;
+        offering.providerModelId = QStringLiteral("echo");
+        offering.modelId = QStringLiteral("local/echo");
+        QVERIFY(store.addOffering(offering));
+
+        QTRY_VERIFY_WITH_TIMEOUT(m_controller->counters().routableOfferings == 1, kWaitMs);
+        const Answer answer = chat(base, QStringLiteral("local/echo"));
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.provider, QByteArray("local"));
+        QCOMPARE(upstream.requestCount(), 1);
+        QCOMPARE(int(m_controller->port()), QUrl(base).port()); // the same gateway: no restart
+    }
+
+private:
+    Answer chat(const QString &base, const QString &model)
+    {
+        QNetworkRequest request(QUrl(base + QStringLiteral("/chat/completions")));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        request.setRawHeader("Authorization", "Bearer " + m_secret);
+        const QJsonObject body{
+            {QStringLiteral("model"), model},
+            {QStringLiteral("messages"),
+             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
+                                    {QStringLiteral("content"), QStringLiteral("Hello from the console test")}}}}};
+        std::unique_ptr<QNetworkReply> reply(m_network.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact)));
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        Answer answer;
+        if (!reply->isFinished() && !finished.wait(kWaitMs))
+            return answer;
+        answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        answer.provider = reply->rawHeader("X-Signalbox-Provider");
+        answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+        return answer;
+    }
+
+    QTemporaryDir m_settingsDir;
+    QNetworkAccessManager m_network;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<engine::Workspace> m_workspace;
+    std::unique_ptr<ui::MainWindow> m_window;
+    std::unique_ptr<GatewayController> m_controller;
+    QByteArray m_secret;
+};
+
+QTEST_MAIN(TestConsoleGateway)
+#include "tst_consolegateway.moc"
