@@ -5,12 +5,13 @@
 set -euo pipefail
 
 # Build: compiler, CMake, Ninja, Qt 6 (>= 6.4) with Charts, SQLite driver and SVG icons.
+# yaml-cpp: the configuration file of `signalbox-gateway config` (docs/config.md).
 # Tests and screenshots: Xvfb for running the console without a desktop.
 DEBIAN_PACKAGES=(
     build-essential cmake ninja-build git pkg-config ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools
     libqt6sql6-sqlite libqt6svg6 libgl-dev libqt6opengl6-dev libhttp-parser-dev
-    libcurl4-openssl-dev qtkeychain-qt6-dev
+    libcurl4-openssl-dev qtkeychain-qt6-dev libyaml-cpp-dev
     xvfb xauth
 )
 # Tests only: Node.js runs the reference implementations the cost engine is
@@ -58,17 +59,18 @@ case "$(uname -s)" in
         else
             say "not a Debian/Ubuntu system: install a C++20 compiler, CMake >= 3.25, Ninja and"
             say "Qt >= 6.4 (Core, Gui, Widgets, Network, Sql with the SQLite driver, Charts, Svg,"
-            say "Concurrent, Test) from your distribution, then run scripts/run.sh again."
+            say "Concurrent, Test) and yaml-cpp from your distribution, then run scripts/run.sh again."
         fi
         ;;
     Darwin)
         say "macOS: install Xcode command line tools and Homebrew, then:"
-        say "  brew install cmake ninja qt@6"
-        say "  export CMAKE_PREFIX_PATH=\"\$(brew --prefix qt@6)\""
+        say "  brew install cmake ninja qt@6 yaml-cpp"
+        say "  export CMAKE_PREFIX_PATH=\"\$(brew --prefix qt@6);\$(brew --prefix)\""
         ;;
     MINGW* | MSYS* | CYGWIN*)
         say "Windows: install Visual Studio 2022 (Desktop C++), CMake and Ninja, and Qt 6 (>= 6.4)"
-        say "with the Charts module from the Qt online installer (or: vcpkg install qtbase qtcharts qtsvg);"
+        say "with the Charts module from the Qt online installer (or: vcpkg install qtbase qtcharts qtsvg),"
+        say "and yaml-cpp (vcpkg install yaml-cpp; add vcpkg's toolchain file or its prefix to CMAKE_PREFIX_PATH);"
         say "then configure with -DCMAKE_PREFIX_PATH=C:/Qt/6.x.y/msvc2019_64 and the 'dev' preset."
         ;;
     *)

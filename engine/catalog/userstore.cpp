@@ -125,10 +125,17 @@ QVariant basisPointsOrNull(const PriceOverride &priceOverride)
     return priceOverride.basisPoints;
 }
 
+// Each write on its own, or as a savepoint inside the caller's transaction.
+WriteTransaction::Mode writeMode(bool joinsCaller)
+{
+    return joinsCaller ? WriteTransaction::Mode::Savepoint : WriteTransaction::Mode::Own;
+}
+
 } // namespace
 
-CatalogUserStore::CatalogUserStore(QSqlDatabase db)
+CatalogUserStore::CatalogUserStore(QSqlDatabase db, Transactions transactions)
     : m_db(std::move(db))
+    , m_joinsCaller(transactions == Transactions::Caller)
 {
 }
 
@@ -180,7 +187,7 @@ Result<CustomProvider> CatalogUserStore::addProvider(const CustomProvider &input
     if (auto valid = validateCustomProvider(provider); !valid)
         return valid.error();
     const QString what = QStringLiteral("Cannot add the custom provider ") + quoted(provider.id);
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     auto taken = exists(m_db, kProviderById, { provider.id }, what);
@@ -206,7 +213,7 @@ Result<CustomProvider> CatalogUserStore::updateProvider(const CustomProvider &in
     if (auto valid = validateCustomProvider(provider); !valid)
         return valid.error();
     const QString what = QStringLiteral("Cannot change the custom provider ") + quoted(provider.id);
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     QSqlQuery query(m_db);
@@ -228,7 +235,7 @@ Result<void> CatalogUserStore::removeProvider(const QString &rawId)
 {
     const QString id = rawId.trimmed().toLower();
     const QString what = QStringLiteral("Cannot remove the custom provider ") + quoted(id);
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun;
     QSqlQuery query(m_db);
@@ -264,7 +271,7 @@ Result<CustomOffering> CatalogUserStore::addOffering(const CustomOffering &input
         return valid.error();
     const QString name = offeringName(offering.providerId, offering.providerModelId);
     const QString what = QStringLiteral("Cannot add the custom offering ") + name;
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     auto provider = exists(m_db, kProviderById, { offering.providerId }, what);
@@ -298,7 +305,7 @@ Result<CustomOffering> CatalogUserStore::updateOffering(const CustomOffering &in
         return valid.error();
     const QString name = offeringName(offering.providerId, offering.providerModelId);
     const QString what = QStringLiteral("Cannot change the custom offering ") + name;
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     QSqlQuery query(m_db);
@@ -351,7 +358,7 @@ Result<PriceOverride> CatalogUserStore::addOverride(const PriceOverride &input)
         return valid.error();
     const QString name = offeringName(priceOverride.providerId, priceOverride.providerModelId);
     const QString what = QStringLiteral("Cannot add the price override for ") + name;
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     auto taken = exists(m_db, kOverrideByKey, { priceOverride.providerId, priceOverride.providerModelId }, what);
@@ -379,7 +386,7 @@ Result<PriceOverride> CatalogUserStore::updateOverride(const PriceOverride &inpu
         return valid.error();
     const QString name = offeringName(priceOverride.providerId, priceOverride.providerModelId);
     const QString what = QStringLiteral("Cannot change the price override for ") + name;
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     QSqlQuery query(m_db);
@@ -454,7 +461,7 @@ Result<ModelAlias> CatalogUserStore::addAlias(const ModelAlias &input)
     if (auto valid = validateModelAlias(alias); !valid)
         return valid.error();
     const QString what = QStringLiteral("Cannot add the alias ") + quoted(alias.alias);
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     auto taken = exists(m_db, kAliasByKey, { alias.alias }, what);
@@ -478,7 +485,7 @@ Result<ModelAlias> CatalogUserStore::updateAlias(const ModelAlias &input)
     if (auto valid = validateModelAlias(alias); !valid)
         return valid.error();
     const QString what = QStringLiteral("Cannot change the alias ") + quoted(alias.alias);
-    WriteTransaction transaction(m_db);
+    WriteTransaction transaction(m_db, writeMode(m_joinsCaller));
     if (auto begun = transaction.begin(what); !begun)
         return begun.error();
     auto known = exists(m_db, kAliasByKey, { alias.alias }, what);

@@ -17,7 +17,11 @@ namespace signalbox::engine {
 // Reads and writes user data through one connection (the Workspace's, or one
 // from Workspace::openConnection() on another thread); use it on that
 // connection's thread. Every write is one BEGIN IMMEDIATE transaction, so it
-// must not be called inside a transaction of the caller's.
+// must not be called inside a transaction of the caller's — unless the store
+// is made with Transactions::Caller: then its writes join the transaction the
+// caller has opened (engine/config applies a whole file in one) and the
+// caller's COMMIT or ROLLBACK decides. Each write is still all or nothing (a
+// SAVEPOINT): one that fails leaves the caller's transaction as it found it.
 //
 // Inputs are normalised (normalised() in userdata.h: trimmed, ids lower case)
 // and validated first; the stored value is returned. Error codes:
@@ -28,7 +32,11 @@ namespace signalbox::engine {
 //  - "corrupt": a stored row no longer parses (edited outside Signalbox).
 class CatalogUserStore {
 public:
-    explicit CatalogUserStore(QSqlDatabase db);
+    enum class Transactions : quint8 {
+        Own, // every write is its own BEGIN IMMEDIATE ... COMMIT
+        Caller, // each write is a SAVEPOINT inside the caller's open transaction
+    };
+    explicit CatalogUserStore(QSqlDatabase db, Transactions transactions = Transactions::Own);
 
     // Everything, ordered by id: what applyUserData() takes.
     Result<UserData> load() const;
@@ -61,6 +69,7 @@ public:
 
 private:
     QSqlDatabase m_db;
+    bool m_joinsCaller = false;
 };
 
 } // namespace signalbox::engine

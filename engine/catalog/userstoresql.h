@@ -48,24 +48,38 @@ inline Result<void> exec(
     return {};
 }
 
-// One write: BEGIN IMMEDIATE takes the write lock up front, so the checks
-// made inside hold until COMMIT. Rolls back unless committed.
+// One write of a store, all or nothing. On its own (Mode::Own) it is a
+// BEGIN IMMEDIATE transaction, which takes the write lock up front so the
+// checks made inside hold until COMMIT. Inside a transaction of the caller's
+// (Mode::Savepoint) it is a SAVEPOINT: a write that fails half-way is undone
+// on its own, and the caller's COMMIT or ROLLBACK decides the rest. Rolls
+// back unless committed.
 class WriteTransaction {
     Q_DISABLE_COPY_MOVE(WriteTransaction)
 public:
-    explicit WriteTransaction(QSqlDatabase db)
+    enum class Mode : quint8 { Own, Savepoint };
+    explicit WriteTransaction(QSqlDatabase db, Mode mode = Mode::Own)
         : m_db(std::move(db))
+        , m_mode(mode)
     {
     }
     ~WriteTransaction()
     {
-        if (m_open)
-            QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
+        if (!m_open)
+            return;
+        QSqlQuery query(m_db);
+        if (m_mode == Mode::Own) {
+            query.exec(QStringLiteral("ROLLBACK"));
+        } else {
+            query.exec(QStringLiteral("ROLLBACK TO signalbox_store_write"));
+            query.exec(QStringLiteral("RELEASE signalbox_store_write"));
+        }
     }
     Result<void> begin(const QString &what)
     {
         QSqlQuery query(m_db);
-        if (!query.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        if (!query.exec(m_mode == Mode::Own ? QStringLiteral("BEGIN IMMEDIATE")
+                                            : QStringLiteral("SAVEPOINT signalbox_store_write")))
             return sqlFailure(query.lastError(), what);
         m_open = true;
         return {};
@@ -73,7 +87,8 @@ public:
     Result<void> commit(const QString &what)
     {
         QSqlQuery query(m_db);
-        if (!query.exec(QStringLiteral("COMMIT")))
+        if (!query.exec(
+                m_mode == Mode::Own ? QStringLiteral("COMMIT") : QStringLiteral("RELEASE signalbox_store_write")))
             return sqlFailure(query.lastError(), what);
         m_open = false;
         return {};
@@ -81,6 +96,7 @@ public:
 
 private:
     QSqlDatabase m_db;
+    Mode m_mode;
     bool m_open = false;
 };
 

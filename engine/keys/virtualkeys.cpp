@@ -5,6 +5,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace signalbox::engine {
 
 namespace {
@@ -69,6 +71,39 @@ VirtualKey keyFrom(const QSqlQuery &query)
 }
 
 const QString kColumns = QStringLiteral("id, name, project, created_at, expires_at, revoked_at");
+
+// "conflict" when `id` or `name` is already some key's id or name: ids and
+// names share one namespace, so `keys revoke X` can only mean one key.
+Result<void> takenBy(QSqlDatabase db, const QString &id, const QString &name)
+{
+    QSqlQuery taken(db);
+    taken.prepare(QStringLiteral("SELECT id, name FROM virtual_keys WHERE id IN (?, ?) OR name IN (?, ?) LIMIT 1"));
+    taken.addBindValue(id);
+    taken.addBindValue(name);
+    taken.addBindValue(id);
+    taken.addBindValue(name);
+    if (!taken.exec())
+        return storageError(taken);
+    if (!taken.next())
+        return {};
+    const QString otherId = taken.value(0).toString();
+    const QString otherName = taken.value(1).toString();
+    QString why;
+    if (otherName == name)
+        why = QStringLiteral("A key named \"%1\" exists already").arg(name);
+    else if (otherId == name)
+        why = QStringLiteral("\"%1\" is the id of another key; give this key another name").arg(name);
+    else if (otherId == id)
+        why = QStringLiteral("The key id %1 is taken").arg(id);
+    else
+        why = QStringLiteral("The key id %1 is another key's name").arg(id);
+    return Error{QStringLiteral("conflict"), why};
+}
+
+bool isBase64Url(QChar c)
+{
+    return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') || c == u'-' || c == u'_';
+}
 } // namespace
 
 bool VirtualKey::isActiveAt(const QDateTime &now) const
@@ -84,10 +119,8 @@ VirtualKeyStore::VirtualKeyStore(QSqlDatabase db)
 Result<CreatedKey> VirtualKeyStore::create(const QString &name, const QString &project, const QDateTime &expiresAt)
 {
     const QString trimmedName = name.trimmed();
-    if (trimmedName.isEmpty() || trimmedName.size() > 100)
-        return Error{QStringLiteral("invalid"), QStringLiteral("A key needs a name of 1 to 100 characters")};
-    if (project.size() > 100)
-        return Error{QStringLiteral("invalid"), QStringLiteral("A project name has at most 100 characters")};
+    if (auto valid = checkNameAndProject(trimmedName, project); !valid)
+        return valid.error();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     if (expiresAt.isValid() && expiresAt <= now)
         return Error{QStringLiteral("invalid"), QStringLiteral("The expiry date %1 is in the past").arg(iso(expiresAt))};
@@ -100,6 +133,9 @@ Result<CreatedKey> VirtualKeyStore::create(const QString &name, const QString &p
     created.key.expiresAt = expiresAt.toUTC();
     created.secret = QLatin1String(kPrefix) + created.key.id + QLatin1Char('_') + randomToken(kSecretBytes);
 
+    // A name that is another key's id would make `keys revoke NAME` ambiguous.
+    if (auto taken = takenBy(m_db, created.key.id, created.key.name); !taken)
+        return taken.error();
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO virtual_keys(id, name, project, secret_sha256, created_at, expires_at)"
                                  " VALUES (?, ?, ?, ?, ?, ?)"));
@@ -110,11 +146,9 @@ Result<CreatedKey> VirtualKeyStore::create(const QString &name, const QString &p
     query.addBindValue(iso(now));
     query.addBindValue(expiresAt.isValid() ? QVariant(iso(expiresAt)) : QVariant());
     if (!query.exec()) {
-        QSqlQuery taken(m_db);
-        taken.prepare(QStringLiteral("SELECT 1 FROM virtual_keys WHERE name = ?"));
-        taken.addBindValue(created.key.name);
-        if (taken.exec() && taken.next())
-            return Error{QStringLiteral("conflict"), QStringLiteral("A key named \"%1\" exists already").arg(created.key.name)};
+        // A writer on another connection may have taken the name meanwhile.
+        if (auto taken = takenBy(m_db, created.key.id, created.key.name); !taken)
+            return taken.error();
         return storageError(query);
     }
     return created;
@@ -133,22 +167,141 @@ Result<std::vector<VirtualKey>> VirtualKeyStore::list() const
 
 Result<VirtualKey> VirtualKeyStore::revoke(const QString &idOrName, const QDateTime &now)
 {
+    // An id first: ids are what `keys list` shows, and a name never equals
+    // another key's id (takenBy), except in rows written before that rule.
+    QSqlQuery find(m_db);
+    find.prepare(QStringLiteral("SELECT id FROM virtual_keys WHERE id = ? UNION ALL "
+                                "SELECT id FROM virtual_keys WHERE name = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM virtual_keys WHERE id = ?)"));
+    find.addBindValue(idOrName);
+    find.addBindValue(idOrName.trimmed());
+    find.addBindValue(idOrName);
+    if (!find.exec())
+        return storageError(find);
+    if (!find.next())
+        return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key \"%1\"").arg(idOrName)};
+    return revokeById(find.value(0).toString(), now);
+}
+
+Result<VirtualKey> VirtualKeyStore::revokeById(const QString &id, const QDateTime &now)
+{
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("UPDATE virtual_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? OR name = ?"));
+    query.prepare(QStringLiteral("UPDATE virtual_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?"));
     query.addBindValue(iso(now));
-    query.addBindValue(idOrName);
-    query.addBindValue(idOrName.trimmed());
+    query.addBindValue(id);
     if (!query.exec())
         return storageError(query);
-    if (query.numRowsAffected() == 0)
-        return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key \"%1\"").arg(idOrName)};
+    // id is the primary key: one row or none.
+    if (query.numRowsAffected() != 1)
+        return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key with the id %1").arg(id)};
     QSqlQuery read(m_db);
-    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ? OR name = ?").arg(kColumns));
-    read.addBindValue(idOrName);
-    read.addBindValue(idOrName.trimmed());
+    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ?").arg(kColumns));
+    read.addBindValue(id);
     if (!read.exec() || !read.next())
         return storageError(read);
     return keyFrom(read);
+}
+
+Result<std::vector<VirtualKeyRecord>> VirtualKeyStore::records() const
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT %1, secret_sha256 FROM virtual_keys ORDER BY name").arg(kColumns)))
+        return storageError(query);
+    std::vector<VirtualKeyRecord> keys;
+    while (query.next())
+        keys.push_back({keyFrom(query), query.value(6).toByteArray()});
+    return keys;
+}
+
+Result<VirtualKey> VirtualKeyStore::import(const QString &id, const QString &name, const QString &project,
+                                           const QByteArray &secretSha256, const QDateTime &expiresAt)
+{
+    const auto invalid = [](const QString &why) { return Error{QStringLiteral("invalid"), why}; };
+    VirtualKey key;
+    key.id = id;
+    key.name = name.trimmed();
+    key.project = project.trimmed();
+    key.createdAt = QDateTime::currentDateTimeUtc();
+    key.expiresAt = expiresAt.toUTC();
+    if (!isKeyId(id))
+        return invalid(QStringLiteral("A key id is 12 base64url characters"));
+    if (secretSha256.size() != 32)
+        return invalid(QStringLiteral("A key's SHA-256 is 32 bytes"));
+    if (auto valid = checkNameAndProject(key.name, key.project); !valid)
+        return valid.error();
+    if (expiresAt.isValid() && expiresAt <= key.createdAt)
+        return invalid(QStringLiteral("The expiry date %1 is in the past").arg(iso(expiresAt)));
+    if (key.name == key.id)
+        return invalid(QStringLiteral("A key's name cannot be its own id"));
+    if (auto taken = takenBy(m_db, key.id, key.name); !taken)
+        return taken.error();
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT INTO virtual_keys(id, name, project, secret_sha256, created_at, expires_at)"
+                                 " VALUES (?, ?, ?, ?, ?, ?)"));
+    query.addBindValue(key.id);
+    query.addBindValue(key.name);
+    query.addBindValue(key.project.isEmpty() ? QStringLiteral("") : key.project);
+    query.addBindValue(secretSha256);
+    query.addBindValue(iso(key.createdAt));
+    query.addBindValue(expiresAt.isValid() ? QVariant(iso(expiresAt)) : QVariant());
+    if (!query.exec())
+        return storageError(query);
+    return key;
+}
+
+Result<VirtualKey> VirtualKeyStore::update(const QString &id, const QString &project, const QDateTime &expiresAt)
+{
+    if (project.trimmed().size() > 100)
+        return Error{QStringLiteral("invalid"), QStringLiteral("A project name has at most 100 characters")};
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("UPDATE virtual_keys SET project = ?, expires_at = ? WHERE id = ?"));
+    query.addBindValue(project.trimmed().isEmpty() ? QStringLiteral("") : project.trimmed());
+    query.addBindValue(expiresAt.isValid() ? QVariant(iso(expiresAt)) : QVariant());
+    query.addBindValue(id);
+    if (!query.exec())
+        return storageError(query);
+    if (query.numRowsAffected() == 0)
+        return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key with the id %1").arg(id)};
+    QSqlQuery read(m_db);
+    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ?").arg(kColumns));
+    read.addBindValue(id);
+    if (!read.exec() || !read.next())
+        return storageError(read);
+    return keyFrom(read);
+}
+
+Result<void> VirtualKeyStore::checkNameAndProject(const QString &name, const QString &project)
+{
+    if (name.trimmed().isEmpty() || name.trimmed().size() > 100)
+        return Error{QStringLiteral("invalid"), QStringLiteral("A key needs a name of 1 to 100 characters")};
+    if (project.trimmed().size() > 100)
+        return Error{QStringLiteral("invalid"), QStringLiteral("A project name has at most 100 characters")};
+    return {};
+}
+
+bool VirtualKeyStore::isKeyId(QStringView id)
+{
+    return id.size() == kIdLength && std::all_of(id.begin(), id.end(), isBase64Url);
+}
+
+QString VirtualKeyStore::idOfSecret(QByteArrayView secret)
+{
+    const qsizetype prefix = sizeof kPrefix - 1;
+    const qsizetype minimum = prefix + kIdLength + 1 + 43;
+    if (!secret.startsWith(QByteArrayView(kPrefix)) || secret.size() < minimum || secret.size() > 512
+        || secret.at(prefix + kIdLength) != '_')
+        return {};
+    const QByteArrayView id = secret.sliced(prefix, kIdLength);
+    const QByteArrayView rest = secret.sliced(prefix + kIdLength + 1);
+    const auto base64Url = [](char c) { return isBase64Url(QChar::fromLatin1(c)); };
+    if (!std::all_of(id.begin(), id.end(), base64Url) || !std::all_of(rest.begin(), rest.end(), base64Url))
+        return {};
+    return QString::fromLatin1(id);
+}
+
+QByteArray VirtualKeyStore::secretHash(QByteArrayView secret)
+{
+    return sha256(secret);
 }
 
 Result<VirtualKey> VirtualKeyStore::authenticate(QByteArrayView secret, const QDateTime &now) const

@@ -30,6 +30,13 @@ struct CreatedKey {
     QString secret;  // "sbk_<id>_<43 characters>": show it once, it cannot be recovered
 };
 
+// A stored key with the SHA-256 of its secret: what a declarative
+// configuration (engine/config) compares and exports. Never the secret.
+struct VirtualKeyRecord {
+    VirtualKey key;
+    QByteArray secretSha256; // 32 bytes
+};
+
 // All SQL for virtual keys. Use on the thread of the connection it was given.
 // Error codes: "invalid" (bad name, date), "conflict" (name taken), "not-found",
 // "unauthorized" (authenticate: unknown, wrong, revoked or expired — the
@@ -40,10 +47,36 @@ public:
 
     Result<CreatedKey> create(const QString &name, const QString &project = {}, const QDateTime &expiresAt = {});
     Result<std::vector<VirtualKey>> list() const;
-    // By id or by name.
+    // By id or, when no key has that id, by name. Names never equal another
+    // key's id (create() and import() refuse it), so this names one key.
     Result<VirtualKey> revoke(const QString &idOrName, const QDateTime &now = QDateTime::currentDateTimeUtc());
+    // The key with exactly this id, never one named so ("not-found" otherwise).
+    Result<VirtualKey> revokeById(const QString &id, const QDateTime &now = QDateTime::currentDateTimeUtc());
     // Checks a presented secret in constant time over its hash.
     Result<VirtualKey> authenticate(QByteArrayView secret, const QDateTime &now = QDateTime::currentDateTimeUtc()) const;
+
+    // For keys whose secret was made elsewhere (engine/config): every write is
+    // one statement, so these also run inside a transaction of the caller's.
+    // Every key, revoked ones too, with the hash of its secret.
+    Result<std::vector<VirtualKeyRecord>> records() const;
+    // Stores a key from its id and the SHA-256 of its secret ("conflict": the
+    // name or the id is taken, as a name or as an id, so that `keys revoke X`
+    // names one key; "invalid": bad id, hash, name or a past expiry).
+    Result<VirtualKey> import(const QString &id, const QString &name, const QString &project,
+                              const QByteArray &secretSha256, const QDateTime &expiresAt = {});
+    // Changes the project and the expiry (invalid: never) of the key `id`.
+    Result<VirtualKey> update(const QString &id, const QString &project, const QDateTime &expiresAt);
+
+    // A key id: 12 base64url characters.
+    static bool isKeyId(QStringView id);
+    // The rules for a key's name (1 to 100 characters, trimmed) and project
+    // (at most 100), as create() and import() apply them; "invalid" otherwise.
+    static Result<void> checkNameAndProject(const QString &name, const QString &project);
+    // The id of a secret in the format create() makes ("sbk_", 12-character
+    // id, "_", at least 43 base64url characters, so at least 256 bits), or an
+    // empty string when `secret` is not one. Never echoes the secret.
+    static QString idOfSecret(QByteArrayView secret);
+    static QByteArray secretHash(QByteArrayView secret);
 
 private:
     QSqlDatabase m_db;
