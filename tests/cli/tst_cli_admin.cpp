@@ -10,6 +10,7 @@
 #include "tests/support/clirunner.h"
 
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -278,12 +279,23 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(streaming->bytesAvailable() > 0 || streaming->isFinished(), 10000);
         QVERIFY(!streaming->isFinished());
 
-        // Swap providers underneath it.
-        const CliOutcome added = cli({QStringLiteral("providers"), QStringLiteral("add"), QStringLiteral("new"),
-                                      QStringLiteral("--base-url"), freshUrl, QStringLiteral("--models"), QStringLiteral("acme-chat")});
-        QVERIFY2(added.exitCode == 0, qPrintable(added.describe()));
-        const CliOutcome removed = cli({QStringLiteral("providers"), QStringLiteral("remove"), QStringLiteral("old")});
-        QVERIFY2(removed.exitCode == 0, qPrintable(removed.describe()));
+        // Swap providers underneath it with the declarative file: the
+        // providers section lists only "new", so "old" goes.
+        QFile file(m_dir.filePath(QStringLiteral("swap.yaml")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("# written while a stream runs through \"old\"\n"
+                   "providers:\n"
+                   "  - id: new\n"
+                   "    base_url: " + freshUrl.toUtf8() + "\n"
+                   "    key: none\n"
+                   "    offerings:\n"
+                   "      - model: acme-chat\n"
+                   "        model_id: acme-chat\n");
+        file.close();
+        const CliOutcome applied = cli({QStringLiteral("config"), QStringLiteral("apply"), file.fileName()});
+        QVERIFY2(applied.exitCode == 0, qPrintable(applied.describe()));
+        QVERIFY2(applied.out.contains(QStringLiteral("new")) && applied.out.contains(QStringLiteral("old")),
+                 qPrintable(applied.describe()));
         QVERIFY(waitForCurrentConfig());
         QVERIFY2(!streaming->isFinished(), "the change must land while the stream still runs");
 
