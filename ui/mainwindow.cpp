@@ -266,10 +266,7 @@ void MainWindow::showGatewayControllerState()
     case GatewayController::State::Running: {
         const GatewayCounters counters = gateway.counters();
         setGatewayStatus(GatewayState::Running, gateway.baseUrl(),
-                         tr("%1 requests · %2 errors · %3 in flight")
-                             .arg(counters.requests)
-                             .arg(counters.errors)
-                             .arg(counters.inFlight));
+                         counters.text(QStringLiteral(" · ")));
         break;
     }
     case GatewayController::State::Failed:

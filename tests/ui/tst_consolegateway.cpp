@@ -141,7 +141,7 @@ private Q_SLOTS:
         QVERIFY2(!content.isEmpty(), QJsonDocument(answer.json).toJson().constData());
         QCOMPARE(answer.provider, QByteArray("sandbox"));
 
-        QTRY_VERIFY2_WITH_TIMEOUT(m_window->gatewayStatusText().contains(QStringLiteral("1 requests")),
+        QTRY_VERIFY2_WITH_TIMEOUT(m_window->gatewayStatusText().contains(QStringLiteral("1 request ·")),
                                   qPrintable(m_window->gatewayStatusText()), kWaitMs);
         QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 errors")));
         QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 in flight")));

@@ -17,6 +17,16 @@
 
 namespace signalbox::ui {
 
+QString GatewayCounters::text(const QString &separator) const
+{
+    const auto count = [](qint64 n, const char *one, const char *many) {
+        return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many));
+    };
+    return QStringList{count(requests, "request", "requests"), count(errors, "error", "errors"),
+                       QStringLiteral("%1 in flight").arg(inFlight)}
+        .join(separator);
+}
+
 Q_LOGGING_CATEGORY(lcConsoleGateway, "signalbox.console.gateway", QtInfoMsg)
 
 namespace {

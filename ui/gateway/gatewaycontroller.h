@@ -36,6 +36,8 @@ struct GatewayCounters {
     qint64 inFlight = 0;
     int routableOfferings = 0;
     qint64 configVersion = 0;
+    // "1 request · 2 errors · 0 in flight" (English plurals), parts joined by `separator`.
+    QString text(const QString &separator) const;
 };
 
 class GatewayController final : public QObject {

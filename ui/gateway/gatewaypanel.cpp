@@ -182,11 +182,8 @@ void GatewayPanel::refresh()
     switch (state) {
     case State::Running: {
         const GatewayCounters counters = controller->counters();
-        m_state->setText(tr("Listening on %1 — %2 requests, %3 errors, %4 in flight; %5 routable offerings.")
-                             .arg(controller->baseUrl())
-                             .arg(counters.requests)
-                             .arg(counters.errors)
-                             .arg(counters.inFlight)
+        m_state->setText(tr("Listening on %1 — %2; %3 routable offerings.")
+                             .arg(controller->baseUrl(), counters.text(QStringLiteral(", ")))
                              .arg(counters.routableOfferings));
         m_apply->setText(tr("Restart on this port"));
         m_apply->setEnabled(wanted != controller->port());
