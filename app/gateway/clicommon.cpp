@@ -157,6 +157,13 @@ std::optional<int> CommandLine::parse(const QStringList &arguments)
     return std::nullopt;
 }
 
+std::optional<int> CommandLine::parse(const QStringList &arguments, int min, int max, const QString &what)
+{
+    if (auto stop = parse(arguments))
+        return stop;
+    return expectPositional(min, max, what);
+}
+
 std::optional<int> CommandLine::expectPositional(int min, int max, const QString &what) const
 {
     const qsizetype count = m_parser.positionalArguments().size();

@@ -65,6 +65,8 @@ public:
     CommandLine(QString usage, QString description, bool withJson = false);
     void add(const QCommandLineOption &option);
     std::optional<int> parse(const QStringList &arguments);
+    // parse(), then expectPositional(min, max, what).
+    std::optional<int> parse(const QStringList &arguments, int min, int max, const QString &what);
 
     bool isSet(const QString &name) const { return m_parser.isSet(name); }
     QString value(const QString &name) const { return m_parser.value(name); }

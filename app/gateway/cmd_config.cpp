@@ -75,9 +75,7 @@ int apply(const CommandContext &context, const QStringList &arguments)
                        "(+ add, ~ change, - remove); --dry-run prints them and changes nothing."),
         true);
     line.add(QCommandLineOption(QStringLiteral("dry-run"), QStringLiteral("Show what would change; change nothing.")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(1, 1, QStringLiteral("the configuration file")))
+    if (auto stop = line.parse(arguments, 1, 1, QStringLiteral("the configuration file")))
         return *stop;
     const QString path = line.positional().first();
     const bool dryRun = line.isSet(QStringLiteral("dry-run"));
@@ -140,9 +138,7 @@ int exportConfig(const CommandContext &context, const QStringList &arguments)
         QStringLiteral("Prints the workspace's configuration as YAML that config apply takes back\n"
                        "unchanged. No secret is printed: provider keys are references, virtual keys\n"
                        "their id and the SHA-256 of their secret; revoked keys are left out."));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)

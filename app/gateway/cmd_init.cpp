@@ -14,9 +14,7 @@ int runInit(const CommandContext &context, const QStringList &arguments)
                      QStringLiteral("Creates the workspace folder and its database, or brings an existing one to the\n"
                                     "current schema. Running it again changes nothing."),
                      /*withJson=*/true);
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
 
     const bool existed = QFileInfo::exists(QDir(context.workspaceFolder).filePath(QLatin1String(engine::Workspace::kDatabaseFileName)));

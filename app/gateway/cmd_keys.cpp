@@ -51,9 +51,7 @@ int create(const CommandContext &context, const QStringList &arguments)
     line.add(QCommandLineOption(QStringLiteral("name"), QStringLiteral("A unique name (\"ci-pipeline\")."), QStringLiteral("NAME")));
     line.add(QCommandLineOption(QStringLiteral("project"), QStringLiteral("Group for budgets and reports."), QStringLiteral("P")));
     line.add(QCommandLineOption(QStringLiteral("expires"), QStringLiteral("When the key stops working."), QStringLiteral("DATE")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     if (!line.isSet(QStringLiteral("name")))
         return fail(ExitBadInput, QStringLiteral("keys create: --name is required"));
@@ -89,9 +87,7 @@ int create(const CommandContext &context, const QStringList &arguments)
 int list(const CommandContext &context, const QStringList &arguments)
 {
     CommandLine line(QStringLiteral("keys list [--json]"), QStringLiteral("Lists the virtual keys (never their secrets)."), true);
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)
@@ -135,9 +131,7 @@ int revoke(const CommandContext &context, const QStringList &arguments)
 {
     CommandLine line(QStringLiteral("keys revoke ID|NAME [--json]"),
                      QStringLiteral("Revokes a key: a running gateway refuses it within a second."), true);
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(1, 1, QStringLiteral("the key's id or name")))
+    if (auto stop = line.parse(arguments, 1, 1, QStringLiteral("the key's id or name")))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)

@@ -41,9 +41,7 @@ int list(const CommandContext &context, const QStringList &arguments)
     line.add(QCommandLineOption(QStringLiteral("provider"), QStringLiteral("Only this provider's offerings."),
                                 QStringLiteral("P")));
     line.add(QCommandLineOption(QStringLiteral("all"), QStringLiteral("Also offerings the gateway cannot call now.")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)

@@ -202,9 +202,7 @@ int runPrice(const CommandContext &context, const QStringList &arguments)
         QStringLiteral("provider"), QStringLiteral("That provider's offering of it."), QStringLiteral("P")));
     line.add(QCommandLineOption(
         QStringLiteral("at"), QStringLiteral("Time for records without one (default now)."), QStringLiteral("TIME")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     const QString modelName = line.value(QStringLiteral("model")).trimmed();
     if (modelName.isEmpty())

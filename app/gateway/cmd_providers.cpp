@@ -103,9 +103,7 @@ int list(const CommandContext &context, const QStringList &arguments)
                                     "the catalog's providers (usable once their key's variable is set)."),
                      true);
     line.add(QCommandLineOption(QStringLiteral("all"), QStringLiteral("Also list the catalog's providers.")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)
@@ -322,9 +320,7 @@ int add(const CommandContext &context, const QStringList &arguments)
     line.add(QCommandLineOption(QStringLiteral("models"), QStringLiteral("Comma-separated model ids; skips discovery."),
                                 QStringLiteral("LIST")));
     line.add(QCommandLineOption(QStringLiteral("name"), QStringLiteral("Display name (default NAME)."), QStringLiteral("TEXT")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(1, 1, QStringLiteral("the provider's name (its id: a-z 0-9 . _ -)")))
+    if (auto stop = line.parse(arguments, 1, 1, QStringLiteral("the provider's name (its id: a-z 0-9 . _ -)")))
         return *stop;
     const QString prefix = QStringLiteral("providers add");
     if (!line.isSet(QStringLiteral("base-url")))
@@ -484,9 +480,7 @@ int remove(const CommandContext &context, const QStringList &arguments)
     CommandLine line(QStringLiteral("providers remove NAME"),
                      QStringLiteral("Removes a custom provider, its models and its price overrides. A running gateway\n"
                                     "stops routing to it at its next reload; streams in flight finish."));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(1, 1, QStringLiteral("the provider's name")))
+    if (auto stop = line.parse(arguments, 1, 1, QStringLiteral("the provider's name")))
         return *stop;
     const QString id = line.positional().first().trimmed().toLower();
     auto workspace = openWorkspace(context);
@@ -554,9 +548,7 @@ int test(const CommandContext &context, const QStringList &arguments)
                                     "does not pass through a gateway and is not in the usage log."),
                      true);
     line.add(QCommandLineOption(QStringLiteral("model"), QStringLiteral("The model to ask."), QStringLiteral("M")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(1, 1, QStringLiteral("the provider's name")))
+    if (auto stop = line.parse(arguments, 1, 1, QStringLiteral("the provider's name")))
         return *stop;
     const QString prefix = QStringLiteral("providers test");
     const QString id = line.positional().first().trimmed().toLower();

@@ -73,9 +73,7 @@ int runStatus(const CommandContext &context, const QStringList &arguments)
                                     "requests and errors since it started, and whether it runs the workspace's\n"
                                     "current configuration. Exits 5 when no gateway answers."),
                      true);
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     auto workspace = openWorkspace(context);
     if (!workspace)

@@ -471,9 +471,7 @@ int tail(const CommandContext &context, const QStringList &arguments)
         QStringLiteral("N"), QString::number(kDefaultTailLines)));
     line.add(QCommandLineOption({ QStringLiteral("f"), QStringLiteral("follow") },
         QStringLiteral("Keep printing new rows until SIGINT or SIGTERM.")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
     bool numberOk = false;
     const qint64 lines = line.value(QStringLiteral("lines")).trimmed().toLongLong(&numberOk);
@@ -548,9 +546,7 @@ int exportRange(const CommandContext &context, const QStringList &arguments)
         QStringLiteral("T")));
     line.add(QCommandLineOption({ QStringLiteral("o"), QStringLiteral("output") },
         QStringLiteral("Write to this file instead of standard output."), QStringLiteral("F")));
-    if (auto stop = line.parse(arguments))
-        return *stop;
-    if (auto stop = line.expectPositional(0, 0, QString()))
+    if (auto stop = line.parse(arguments, 0, 0, QString()))
         return *stop;
 
     const QString format = line.value(QStringLiteral("format")).trimmed().toLower();

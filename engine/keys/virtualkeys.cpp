@@ -104,6 +104,17 @@ bool isBase64Url(QChar c)
 {
     return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') || c == u'-' || c == u'_';
 }
+// The stored key with this id, as written just now.
+Result<VirtualKey> readKey(const QSqlDatabase &db, const QString &id)
+{
+    QSqlQuery read(db);
+    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ?").arg(kColumns));
+    read.addBindValue(id);
+    if (!read.exec() || !read.next())
+        return storageError(read);
+    return keyFrom(read);
+}
+
 } // namespace
 
 bool VirtualKey::isActiveAt(const QDateTime &now) const
@@ -194,12 +205,7 @@ Result<VirtualKey> VirtualKeyStore::revokeById(const QString &id, const QDateTim
     // id is the primary key: one row or none.
     if (query.numRowsAffected() != 1)
         return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key with the id %1").arg(id)};
-    QSqlQuery read(m_db);
-    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ?").arg(kColumns));
-    read.addBindValue(id);
-    if (!read.exec() || !read.next())
-        return storageError(read);
-    return keyFrom(read);
+    return readKey(m_db, id);
 }
 
 Result<std::vector<VirtualKeyRecord>> VirtualKeyStore::records() const
@@ -262,12 +268,7 @@ Result<VirtualKey> VirtualKeyStore::update(const QString &id, const QString &pro
         return storageError(query);
     if (query.numRowsAffected() == 0)
         return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key with the id %1").arg(id)};
-    QSqlQuery read(m_db);
-    read.prepare(QStringLiteral("SELECT %1 FROM virtual_keys WHERE id = ?").arg(kColumns));
-    read.addBindValue(id);
-    if (!read.exec() || !read.next())
-        return storageError(read);
-    return keyFrom(read);
+    return readKey(m_db, id);
 }
 
 Result<void> VirtualKeyStore::checkNameAndProject(const QString &name, const QString &project)

@@ -63,11 +63,7 @@ private:
 
     QString startFake(Child &child, const QStringList &models, const QStringList &extra = {})
     {
-        QStringList arguments{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
-        for (const QString &model : models)
-            arguments << QStringLiteral("--model") << model;
-        const QString port = child.start(kFake, arguments + extra, QRegularExpression(QStringLiteral("listening on [^:]+:(\\d+)")));
-        return port.isEmpty() ? QString() : QStringLiteral("http://127.0.0.1:%1/v1").arg(port);
+        return signalbox::testing::startFakeProvider(child, kFake, models, extra);
     }
 
     QJsonArray storedOfferings(const QString &provider)

@@ -139,4 +139,18 @@ private:
     QString m_errors;
 };
 
+// Starts the fake provider binary (`fakeBinary`: tests/support/fakeprovider's
+// main) on a free loopback port, listing `models`, with `extra` options
+// (--fault, --api-key, ...); returns its /v1 base URL, empty if it did not start.
+inline QString startFakeProvider(Child &child, const QString &fakeBinary, const QStringList &models,
+                                 const QStringList &extra = {})
+{
+    QStringList arguments{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
+    for (const QString &model : models)
+        arguments << QStringLiteral("--model") << model;
+    const QString port =
+        child.start(fakeBinary, arguments + extra, QRegularExpression(QStringLiteral("listening on [^:]+:(\\d+)")));
+    return port.isEmpty() ? QString() : QStringLiteral("http://127.0.0.1:%1/v1").arg(port);
+}
+
 } // namespace signalbox::testing
