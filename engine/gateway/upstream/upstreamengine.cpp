@@ -13,6 +13,12 @@
 #include <mutex>
 #include <vector>
 
+#ifdef Q_OS_WIN
+#include <winsock2.h>
+#else
+#include <unistd.h>
+#endif
+
 namespace signalbox::engine::detail {
 
 namespace {
@@ -167,6 +173,16 @@ std::shared_ptr<UpstreamCall> UpstreamEngine::start(UpstreamRequest request, Ups
             call->inMulti = true;
         else
             problem = QString::fromUtf8(curl_multi_strerror(code));
+    }
+    if (call->inMulti) {
+        // Kick the transfer now (a reused connection: the request is sent
+        // right here) instead of on the zero timer curl just asked for, one
+        // event-loop turn later. Only curl's recording callbacks run; what
+        // finished is delivered from the event loop, never from start().
+        int running = 0;
+        curl_multi_socket_action(m_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        collectDone();
+        scheduleDispatch();
     }
     if (!problem.isEmpty()) {
         endTransfer(*call, UpstreamFailure::Protocol, problem);
@@ -355,20 +371,48 @@ void UpstreamEngine::watchSocket(curl_socket_t socket, int what)
         const auto it = m_sockets.find(socket);
         if (it == m_sockets.end())
             return;
-        // Possibly the notifier whose activation we are handling: disable it
-        // now, delete it from the event loop.
-        for (QSocketNotifier *notifier : {it->second.read, it->second.write}) {
-            if (notifier) {
-                notifier->setEnabled(false);
-                notifier->deleteLater();
-            }
-        }
-        m_sockets.erase(it);
+        // Not watched until curl asks again (a pooled connection's next
+        // transfer); the notifiers stay until the socket closes. The read
+        // notifier even stays enabled: a kept-alive connection is silent
+        // between transfers, and every enable/disable costs the event loop a
+        // wake-up write. If it does fire meanwhile (the server closed the
+        // connection), socketActivated() disables it.
+        it->second.watched = false;
+        if (it->second.write && it->second.write->isEnabled())
+            it->second.write->setEnabled(false);
         return;
     }
     SocketWatch &watch = m_sockets[socket];
+    watch.watched = true;
     setNotifier(watch.read, socket, QSocketNotifier::Read, what == CURL_POLL_IN || what == CURL_POLL_INOUT);
     setNotifier(watch.write, socket, QSocketNotifier::Write, what == CURL_POLL_OUT || what == CURL_POLL_INOUT);
+}
+
+int UpstreamEngine::onCurlCloseSocket(void *self, curl_socket_t socket)
+{
+    static_cast<UpstreamEngine *>(self)->forgetSocket(socket);
+#ifdef Q_OS_WIN
+    return ::closesocket(socket);
+#else
+    return ::close(socket);
+#endif
+}
+
+void UpstreamEngine::forgetSocket(curl_socket_t socket)
+{
+    const auto it = m_sockets.find(socket);
+    if (it == m_sockets.end())
+        return;
+    // Possibly the notifier whose activation we are handling: disable it
+    // now, delete it from the event loop. The descriptor number may be
+    // reused at once; a new socket gets new notifiers.
+    for (QSocketNotifier *notifier : {it->second.read, it->second.write}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    m_sockets.erase(it);
 }
 
 void UpstreamEngine::setNotifier(QSocketNotifier *&notifier, curl_socket_t socket, QSocketNotifier::Type type,
@@ -398,6 +442,12 @@ void UpstreamEngine::socketActivated(curl_socket_t socket, QSocketNotifier *noti
     const auto it = m_sockets.find(socket);
     if (it == m_sockets.end() || (it->second.read != notifier && it->second.write != notifier))
         return; // a retired notifier; the descriptor may already belong to another connection
+    if (!it->second.watched) {
+        // An idle pooled connection became readable (closed by the server):
+        // curl finds out when it next uses or prunes it; stop polling it.
+        notifier->setEnabled(false);
+        return;
+    }
     socketAction(socket, select);
 }
 

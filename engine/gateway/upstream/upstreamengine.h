@@ -153,13 +153,26 @@ public:
     void watchIdle(UpstreamTransfer &call);
 
 private:
+    // A socket's notifiers live as long as the socket: curl stops watching a
+    // pooled connection after every transfer (CURL_POLL_REMOVE) and watches it
+    // again on reuse, so they are only disabled then, and deleted when curl
+    // closes the socket (onCurlCloseSocket).
     struct SocketWatch {
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
+        bool watched = false; // curl wants events now
     };
 
     static int onCurlSocket(CURL *easy, curl_socket_t socket, int what, void *self, void *socketData);
     static int onCurlTimer(CURLM *multi, long timeoutMs, void *self);
+
+public:
+    // CURLOPT_CLOSESOCKETFUNCTION (set on every easy handle, kept by curl with
+    // the connection): drops the socket's notifiers, then closes it.
+    static int onCurlCloseSocket(void *self, curl_socket_t socket);
+
+private:
+    void forgetSocket(curl_socket_t socket);
 
     void watchSocket(curl_socket_t socket, int what);
     void setNotifier(QSocketNotifier *&notifier, curl_socket_t socket, QSocketNotifier::Type type, bool on);

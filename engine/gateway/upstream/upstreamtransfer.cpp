@@ -155,6 +155,10 @@ QString UpstreamTransfer::configure(const UpstreamClient::Options &options)
     curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, progressCallback); // tells when the request went out
     setPointer(easy, CURLOPT_XFERINFODATA, self);
     setLong(easy, CURLOPT_NOPROGRESS, 0L);
+    // Socket notifiers follow the socket, not the transfer (upstreamengine.h).
+    const curl_closesocket_callback closeSocket = &UpstreamEngine::onCurlCloseSocket;
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, closeSocket);
+    setPointer(easy, CURLOPT_CLOSESOCKETDATA, static_cast<void *>(engine));
     if (options.checkAddresses) {
         const curl_opensocket_callback openSocket = &UpstreamTransfer::onOpenSocket;
         curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, openSocket);
