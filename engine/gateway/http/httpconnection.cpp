@@ -7,6 +7,12 @@
 
 #include <utility>
 
+#ifdef Q_OS_LINUX
+#include <cerrno>
+#include <sys/socket.h>
+#include <sys/types.h>
+#endif
+
 namespace signalbox::engine {
 
 namespace {
@@ -49,6 +55,9 @@ HttpConnection::HttpConnection(qintptr descriptor, const HttpLimits &limits, Htt
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
+    m_headTimer.setSingleShot(true);
+    m_headTimer.setInterval(0);
+    connect(&m_headTimer, &QTimer::timeout, this, &HttpConnection::flushHeldHead);
     if (!m_socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcGateway) << "cannot adopt an accepted socket:" << m_socket->errorString();
         m_phase = Phase::Closed;
@@ -244,11 +253,12 @@ void HttpConnection::failRequest(HttpError error)
     }
 }
 
-void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArrayView framing, QByteArrayView body)
+QByteArray HttpConnection::buildHead(int status, const HttpHeaders &headers, QByteArrayView framing,
+                                     qsizetype reserveExtra)
 {
     const bool closing = !m_keepAlive || m_closeAfterResponse;
     QByteArray head;
-    head.reserve(160 + (body.size() <= kCoalesceBodyBytes ? body.size() : 0));
+    head.reserve(160 + reserveExtra);
     head += "HTTP/1.1 ";
     head += QByteArray::number(status);
     head += ' ';
@@ -268,14 +278,56 @@ void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArra
     else if (m_http10)
         head += "Connection: keep-alive\r\n";
     head += "\r\n";
-    if (!body.isEmpty() && body.size() <= kCoalesceBodyBytes) {
+    return head;
+}
+
+void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArrayView framing, QByteArrayView body)
+{
+    const bool coalesce = !body.isEmpty() && body.size() <= kCoalesceBodyBytes;
+    QByteArray head = buildHead(status, headers, framing, coalesce ? body.size() : 0);
+    if (coalesce) {
         head += body;
-        m_socket->write(head);
+        writeOut(head);
     } else {
-        m_socket->write(head);
+        writeOut(head);
         if (!body.isEmpty())
-            m_socket->write(body.data(), body.size());
+            writeOut(body);
     }
+}
+
+void HttpConnection::writeOut(QByteArrayView bytes)
+{
+#ifdef Q_OS_LINUX
+    // Straight into the kernel while Qt holds nothing for this socket: a
+    // buffered QTcpSocket::write() enables the socket's write notifier and
+    // disables it again once flushed, and every notifier change costs the
+    // event loop a wake-up write and an extra poll() turn. What the kernel
+    // does not take goes to Qt's buffer (backpressure as before); order is
+    // kept because we only bypass an empty buffer.
+    if (m_socket->bytesToWrite() == 0) {
+        const auto fd = static_cast<int>(m_socket->socketDescriptor());
+        qsizetype sent = 0;
+        while (fd >= 0 && sent < bytes.size()) {
+            const ssize_t n = ::send(fd, bytes.data() + sent, static_cast<size_t>(bytes.size() - sent),
+                                     MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += n;
+            else if (!(n < 0 && errno == EINTR))
+                break; // full (EAGAIN) or broken: Qt's write path takes over and reports errors
+        }
+        bytes = bytes.sliced(sent);
+    }
+#endif
+    if (!bytes.isEmpty())
+        m_socket->write(bytes.data(), bytes.size());
+}
+
+void HttpConnection::flushHeldHead()
+{
+    if (m_heldHead.isEmpty() || m_phase == Phase::Closed)
+        return;
+    writeOut(std::exchange(m_heldHead, QByteArray()));
+    m_socket->flush();
 }
 
 bool HttpConnection::owns(const detail::ResponseChannel &channel, detail::ResponseChannel::State state) const
@@ -306,8 +358,10 @@ bool HttpConnection::sendStreamHead(detail::ResponseChannel &channel, int status
     m_chunked = !m_http10;
     if (!m_chunked)
         m_keepAlive = false;
-    writeHead(status, headers, m_chunked ? QByteArrayView("Transfer-Encoding: chunked\r\n") : QByteArrayView());
-    m_socket->flush();
+    // Held for the first chunk, so head and first event leave in one send().
+    m_heldHead = buildHead(status, headers,
+                           m_chunked ? QByteArrayView("Transfer-Encoding: chunked\r\n") : QByteArrayView(), 0);
+    m_headTimer.start();
     channel.state = detail::ResponseChannel::State::Streaming;
     return true;
 }
@@ -318,17 +372,17 @@ bool HttpConnection::sendChunk(detail::ResponseChannel &channel, QByteArrayView 
         return false;
     if (data.isEmpty() || m_headRequest)
         return true;
+    QByteArray framed = std::exchange(m_heldHead, QByteArray());
+    framed.reserve(framed.size() + data.size() + 12);
     if (m_chunked) {
-        QByteArray framed;
-        framed.reserve(data.size() + 12);
         framed += QByteArray::number(data.size(), 16);
         framed += "\r\n";
         framed += data;
         framed += "\r\n";
-        m_socket->write(framed);
     } else {
-        m_socket->write(data.data(), data.size());
+        framed += data;
     }
+    writeOut(framed);
     m_socket->flush();
     if (m_socket->bytesToWrite() >= m_limits.writeHighWaterBytes)
         channel.waitingWritable = true;
@@ -339,8 +393,11 @@ bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)
 {
     if (!owns(channel, detail::ResponseChannel::State::Streaming))
         return false;
+    QByteArray last = std::exchange(m_heldHead, QByteArray());
     if (m_chunked && !m_headRequest)
-        m_socket->write("0\r\n\r\n");
+        last += "0\r\n\r\n";
+    if (!last.isEmpty())
+        writeOut(last);
     m_socket->flush();
     channel.state = detail::ResponseChannel::State::Finished;
     finishExchange();
@@ -349,7 +406,7 @@ bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)
 
 qint64 HttpConnection::bufferedBytes() const
 {
-    return m_socket->bytesToWrite();
+    return m_socket->bytesToWrite() + m_heldHead.size();
 }
 
 void HttpConnection::onBytesWritten()
@@ -381,8 +438,10 @@ void HttpConnection::finishExchange()
     m_phase = Phase::Idle;
     startTimer(m_limits.keepAliveTimeout);
     // Continue with pipelined bytes from the event loop, not from inside the
-    // handler's call stack.
-    QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
+    // handler's call stack. With none (the usual case) readyRead brings the
+    // next request: no posted event, which would cost a wake-up write.
+    if (!m_buffer.isEmpty() || m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &HttpConnection::resume, Qt::QueuedConnection);
 }
 
 void HttpConnection::resume()
@@ -430,6 +489,8 @@ void HttpConnection::closeNow()
         return;
     m_phase = Phase::Closed;
     m_timer.stop();
+    m_headTimer.stop();
+    m_heldHead.clear();
     m_socket->disconnect(this);
     m_socket->abort();
     if (auto channel = std::exchange(m_channel, nullptr)) {

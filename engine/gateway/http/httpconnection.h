@@ -96,6 +96,9 @@ private:
     void dispatch(std::shared_ptr<HttpRequest> request);
     void failRequest(HttpError error);
     void writeHead(int status, const HttpHeaders &headers, QByteArrayView framing, QByteArrayView body = {});
+    QByteArray buildHead(int status, const HttpHeaders &headers, QByteArrayView framing, qsizetype reserveExtra);
+    void flushHeldHead();
+    void writeOut(QByteArrayView bytes);
     void finishExchange();
     void closeAfterFlush();
     void closeNow();
@@ -107,6 +110,10 @@ private:
     QTcpSocket *m_socket;
     HttpRequestParser m_parser;
     QTimer m_timer;
+    // A stream's head waits for its first chunk (one send() for both); the
+    // zero timer sends it alone if no chunk follows in this event-loop turn.
+    QByteArray m_heldHead;
+    QTimer m_headTimer;
     QByteArray m_buffer; // read, not yet parsed
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
