@@ -43,6 +43,12 @@ public:
         options.maxConnectionsPerHost = plane.options().maxUpstreamConnections;
         options.maxTotalConnections = plane.options().maxUpstreamConnections;
         m_client = std::make_unique<UpstreamClient>(options);
+        m_reaper.setSingleShot(true);
+        m_reaper.setInterval(0);
+        QObject::connect(&m_reaper, &QTimer::timeout, &m_reaper, [this] {
+            for (ChatExchange *exchange : std::exchange(m_released, {}))
+                m_exchanges.erase(exchange);
+        });
     }
 
     ~DataPlaneHandler() override
@@ -259,8 +265,11 @@ private:
     {
         m_plane.inFlight.fetch_sub(1, std::memory_order_relaxed);
         m_plane.served.fetch_add(1, std::memory_order_relaxed);
-        // Not now: the exchange is on the call stack. Next event-loop turn.
-        QTimer::singleShot(0, &m_context, [this, exchange] { m_exchanges.erase(exchange); });
+        // Not now: the exchange is on the call stack. Next event-loop turn,
+        // through a zero timer (a posted event would cost a wake-up write).
+        m_released.push_back(exchange);
+        if (!m_reaper.isActive())
+            m_reaper.start();
     }
 
     void refreshTable()
@@ -398,7 +407,8 @@ private:
     std::shared_ptr<const RoutingTable> m_table;
     quint64 m_tableVersion = 0;
     QByteArray m_modelsJson;
-    QObject m_context; // timers for deferred releases
+    QTimer m_reaper; // zero timer: erases released exchanges
+    std::vector<ChatExchange *> m_released;
     std::unordered_map<ChatExchange *, std::shared_ptr<ChatExchange>> m_exchanges;
 };
 
