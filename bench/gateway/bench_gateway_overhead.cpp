@@ -2,7 +2,9 @@
 // real signalbox-gateway binary, in one run, at 1 and 32 concurrent
 // connections, JSON and streaming. Prints requests/s, p50/p99 latency, the
 // added latency, time to first streamed event, the gateway process's CPU time
-// per request, and the memory of 10,000 idle concurrent streams.
+// per request, and the memory of 10,000 idle concurrent streams. A bare
+// epoll byte relay (no work at all) is measured alongside: the floor any
+// relay pays on the machine for the extra hop and wake-ups.
 //
 // The fake providers run as their own processes (signalbox-fake-provider), so
 // the gateway's CPU time is read from /proc for its process alone. Targets
@@ -26,7 +28,17 @@
 
 #include <cstdio>
 #include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 
 using namespace signalbox;
 using namespace signalbox::bench;
@@ -69,6 +81,130 @@ double cpuMicros(qint64 pid)
     return ticks * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The floor: a bare byte relay (one thread, epoll, no parsing, no
+// accounting) between the load and the fake provider. What it adds over
+// direct is what any relay pays on this machine for the extra loopback hop
+// and the extra wake-ups, before doing any work.
+class BareRelay {
+public:
+    explicit BareRelay(quint16 upstreamPort)
+        : m_upstream(upstreamPort)
+    {
+        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (::bind(m_listen, reinterpret_cast<sockaddr *>(&address), length) != 0 || ::listen(m_listen, 128) != 0
+            || ::getsockname(m_listen, reinterpret_cast<sockaddr *>(&address), &length) != 0)
+            return;
+        m_port = ntohs(address.sin_port);
+        m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+        m_stop = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        watch(m_listen);
+        watch(m_stop);
+        m_thread = std::thread([this] { run(); });
+    }
+    ~BareRelay()
+    {
+        if (m_thread.joinable()) {
+            const quint64 one = 1;
+            (void)!::write(m_stop, &one, sizeof one);
+            m_thread.join();
+        }
+        for (const auto &entry : m_peer)
+            ::close(entry.first);
+        for (int fd : {m_listen, m_epoll, m_stop}) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    }
+    BareRelay(const BareRelay &) = delete;
+    BareRelay &operator=(const BareRelay &) = delete;
+    quint16 port() const { return m_port; }
+
+private:
+    void watch(int fd)
+    {
+        epoll_event event {};
+        event.events = EPOLLIN;
+        event.data.fd = fd;
+        ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event);
+    }
+    void drop(int fd)
+    {
+        const auto it = m_peer.find(fd);
+        if (it == m_peer.end())
+            return;
+        const int peer = it->second;
+        m_peer.erase(it);
+        m_peer.erase(peer);
+        ::close(fd);
+        ::close(peer);
+    }
+    void accept()
+    {
+        const int one = 1;
+        const int client = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0)
+            return;
+        const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(m_upstream);
+        if (::connect(upstream, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+            ::close(client);
+            ::close(upstream);
+            return;
+        }
+        for (int s : {client, upstream})
+            ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        m_peer[client] = upstream;
+        m_peer[upstream] = client;
+        watch(client);
+        watch(upstream);
+    }
+    void run()
+    {
+        static char buffer[65536];
+        epoll_event events[64];
+        for (;;) {
+            const int n = ::epoll_wait(m_epoll, events, 64, -1);
+            for (int i = 0; i < n; ++i) {
+                const int fd = events[i].data.fd;
+                if (fd == m_stop)
+                    return;
+                if (fd == m_listen) {
+                    accept();
+                    continue;
+                }
+                const auto it = m_peer.find(fd);
+                if (it == m_peer.end())
+                    continue;
+                const ssize_t got = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+                    drop(fd);
+                    continue;
+                }
+                // Blocking writes to the peer: the answers are small, fine for a floor.
+                for (ssize_t sent = 0; got > 0 && sent < got;) {
+                    const ssize_t w = ::send(it->second, buffer + sent, static_cast<size_t>(got - sent), MSG_NOSIGNAL);
+                    if (w <= 0)
+                        break;
+                    sent += w;
+                }
+            }
+        }
+    }
+
+    quint16 m_upstream;
+    quint16 m_port = 0;
+    int m_listen = -1, m_epoll = -1, m_stop = -1;
+    std::unordered_map<int, int> m_peer;
+    std::thread m_thread;
+};
+
 struct Case {
     const char *name;
     int connections;
@@ -92,7 +228,10 @@ int main(int argc, char *argv[])
     const int requests = argc > 1 ? std::max(200, QByteArray(argv[1]).toInt()) : 20000;
     const int idle = argc > 2 ? std::max(0, QByteArray(argv[2]).toInt()) : 10000;
     const QString binDir = QCoreApplication::applicationDirPath();
-    const QString gatewayBin = QStringLiteral(SIGNALBOX_GATEWAY_BIN);
+    // SIGNALBOX_BENCH_GATEWAY_BIN: another build of the gateway, for A/B runs against the same fakes.
+    const QString gatewayBin = qEnvironmentVariableIsEmpty("SIGNALBOX_BENCH_GATEWAY_BIN")
+        ? QStringLiteral(SIGNALBOX_GATEWAY_BIN)
+        : qEnvironmentVariable("SIGNALBOX_BENCH_GATEWAY_BIN");
     const QString fakeBin = QStringLiteral(SIGNALBOX_FAKE_PROVIDER_BIN);
     QByteArray note;
     raiseFileLimit(2 * idle + 4096, &note); // children inherit it
@@ -148,6 +287,12 @@ int main(int argc, char *argv[])
     }
     const qint64 gatewayPid = gateway.process->processId();
 
+    BareRelay relay(fast.port);
+    if (!relay.port()) {
+        std::fprintf(stderr, "bench_gateway_overhead: cannot start the bare relay\n");
+        return 1;
+    }
+
     const QByteArray message = "{\"role\":\"user\",\"content\":\"Say hello to Signalbox in eight words\"}";
     std::printf("\n%d measured requests per row (+10%% warm-up); gateway CPU = its process's user+system time per request\n",
                 requests);
@@ -167,6 +312,11 @@ int main(int argc, char *argv[])
         const LoadResult d = runLoad(direct);
         printResult("direct", d, 0);
 
+        LoadSpec bare = direct;
+        bare.port = relay.port();
+        const LoadResult r = runLoad(bare);
+        printResult("relay", r, 0);
+
         LoadSpec via = direct;
         via.port = gateway.port;
         via.headers = {{QByteArrayLiteral("Authorization"), "Bearer " + secret}};
@@ -175,6 +325,10 @@ int main(int argc, char *argv[])
         const LoadResult g = runLoad(via);
         const double cpuPerRequest = (cpuMicros(gatewayPid) - cpuBefore) / std::max(1, g.ok + g.failed + via.warmup);
         printResult("gateway", g, cpuPerRequest);
+        std::printf("  bare relay adds: p50 %+.1f us, p99 %+.1f us%s; throughput %.0f %% of direct\n",
+                    r.p50Us - d.p50Us, r.p99Us - d.p99Us,
+                    c.stream ? qPrintable(QStringLiteral(", first event p50 %1 us").arg(r.ttftP50Us - d.ttftP50Us, 0, 'f', 1)) : "",
+                    d.requestsPerSecond > 0 ? 100.0 * r.requestsPerSecond / d.requestsPerSecond : 0.0);
         std::printf("  added: p50 %+.1f us, p99 %+.1f us%s; throughput %.0f %% of direct\n", g.p50Us - d.p50Us,
                     g.p99Us - d.p99Us,
                     c.stream ? qPrintable(QStringLiteral(", first event p50 %1 us").arg(g.ttftP50Us - d.ttftP50Us, 0, 'f', 1)) : "",
