@@ -7,9 +7,14 @@
 #include <QThread>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
+
+#ifdef Q_OS_LINUX
+#include <sched.h>
+#endif
 
 namespace signalbox::engine {
 
@@ -229,6 +234,18 @@ UsageWriterStats UsageWriter::stats() const
 
 void UsageWriter::Private::run()
 {
+#ifdef Q_OS_LINUX
+    // SCHED_BATCH: the same CPU share as any thread (so the writer never
+    // falls behind and the crash window stays what it is), but its wake-ups
+    // do not preempt a running request thread. Its commits are CPU bursts of
+    // a few milliseconds every maxDelay; preempting the gateway's workers (or,
+    // on a small machine, whatever serves the other end of a request) for
+    // them was the 1-connection p99 (docs/gateway.md, "Overhead").
+    sched_param policy {};
+    policy.sched_priority = 0;
+    if (::sched_setscheduler(0, SCHED_BATCH, &policy) != 0) // 0: this thread
+        qCDebug(lcStorage) << "usage log: cannot use SCHED_BATCH for the writer:" << qt_error_string(errno);
+#endif
     auto opened = openStore();
     {
         std::lock_guard lock(mutex);
