@@ -15,6 +15,7 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QRegularExpression>
 #include <QTest>
 #include <QTimer>
 
@@ -214,6 +215,32 @@ private Q_SLOTS:
             QSKIP("no DNS answer at all in this environment");
         QCOMPARE(recorder.failure, UpstreamFailure::Resolve);
         QVERIFY(!call->requestMayHaveBeenSent());
+    }
+
+    // curl's threaded resolver reports a socketpair it later closes without
+    // CURLOPT_CLOSESOCKETFUNCTION: its notifiers must go with CURL_POLL_REMOVE,
+    // or Qt warns about a closed descriptor (and a reused number would wake us).
+    void failedResolvesLeaveNoNotifierBehind()
+    {
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("QSocketNotifier")));
+        UpstreamClient client;
+        for (int i = 0; i < 3; ++i) {
+            Recorder recorder;
+            UpstreamRequest request = chatRequest(fake(), false);
+            request.url = "http://signalbox-upstream-test.invalid/v1/chat/completions";
+            request.connectTimeout = 3s;
+            run(client, request, recorder);
+            if (recorder.failure == UpstreamFailure::ConnectTimeout)
+                QSKIP("no DNS answer at all in this environment");
+            QCOMPARE(recorder.failure, UpstreamFailure::Resolve);
+            // One pass of the event loop polls every enabled notifier: a stale
+            // one on the closed socketpair warns here.
+            QCoreApplication::processEvents();
+        }
+        // A good request afterwards, on descriptors the resolver's may have had.
+        Recorder recorder;
+        run(client, chatRequest(fake(), false), recorder);
+        QCOMPARE(recorder.failure, UpstreamFailure::None);
     }
 
     // curl reads http_proxy and friends unless told otherwise; the gateway

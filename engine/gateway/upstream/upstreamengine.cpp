@@ -371,6 +371,12 @@ void UpstreamEngine::watchSocket(curl_socket_t socket, int what)
         const auto it = m_sockets.find(socket);
         if (it == m_sockets.end())
             return;
+        if (!it->second.connection) {
+            // Not a connection (the resolver's socketpair): curl closes it
+            // without CURLOPT_CLOSESOCKETFUNCTION, so this is the last word.
+            forgetSocket(socket);
+            return;
+        }
         // Not watched until curl asks again (a pooled connection's next
         // transfer); the notifiers stay until the socket closes. The read
         // notifier even stays enabled: a kept-alive connection is silent
@@ -396,6 +402,13 @@ int UpstreamEngine::onCurlCloseSocket(void *self, curl_socket_t socket)
 #else
     return ::close(socket);
 #endif
+}
+
+void UpstreamEngine::adoptConnectionSocket(curl_socket_t socket)
+{
+    // A descriptor number curl closed behind our back may come back: start afresh.
+    forgetSocket(socket);
+    m_sockets[socket].connection = true;
 }
 
 void UpstreamEngine::forgetSocket(curl_socket_t socket)

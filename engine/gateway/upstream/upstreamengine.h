@@ -70,6 +70,7 @@ struct UpstreamTransfer final : UpstreamCall, std::enable_shared_from_this<Upstr
     static size_t onBody(char *data, size_t size, size_t count, void *self);
     static int onProgress(void *self, curl_off_t, curl_off_t, curl_off_t, curl_off_t uploaded);
     static curl_socket_t onOpenSocket(void *self, curlsocktype purpose, curl_sockaddr *address);
+    bool checkAddresses = true; // Options::checkAddresses, for onOpenSocket
 
     using UpstreamCall::m_timings;
 
@@ -153,14 +154,21 @@ public:
     void watchIdle(UpstreamTransfer &call);
 
 private:
-    // A socket's notifiers live as long as the socket: curl stops watching a
-    // pooled connection after every transfer (CURL_POLL_REMOVE) and watches it
-    // again on reuse, so they are only disabled then, and deleted when curl
-    // closes the socket (onCurlCloseSocket).
+    // A connection's notifiers live as long as the socket: curl stops watching
+    // a pooled connection after every transfer (CURL_POLL_REMOVE) and watches
+    // it again on reuse, so they are only disabled then, and deleted when curl
+    // closes the socket (onCurlCloseSocket). Sockets curl did not open through
+    // onOpenSocket (the resolver's) lose theirs at CURL_POLL_REMOVE.
     struct SocketWatch {
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
         bool watched = false; // curl wants events now
+        // Opened through CURLOPT_OPENSOCKETFUNCTION for a connection, so curl
+        // closes it through CURLOPT_CLOSESOCKETFUNCTION and its notifiers may
+        // outlive a CURL_POLL_REMOVE (a pooled connection). Other sockets curl
+        // reports (the threaded resolver's socketpair) are closed by curl
+        // without telling us: their notifiers go at CURL_POLL_REMOVE.
+        bool connection = false;
     };
 
     static int onCurlSocket(CURL *easy, curl_socket_t socket, int what, void *self, void *socketData);
@@ -170,6 +178,8 @@ public:
     // CURLOPT_CLOSESOCKETFUNCTION (set on every easy handle, kept by curl with
     // the connection): drops the socket's notifiers, then closes it.
     static int onCurlCloseSocket(void *self, curl_socket_t socket);
+    // CURLOPT_OPENSOCKETFUNCTION opened `socket` for a connection (see SocketWatch::connection).
+    void adoptConnectionSocket(curl_socket_t socket);
 
 private:
     void forgetSocket(curl_socket_t socket);

@@ -159,11 +159,12 @@ QString UpstreamTransfer::configure(const UpstreamClient::Options &options)
     const curl_closesocket_callback closeSocket = &UpstreamEngine::onCurlCloseSocket;
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, closeSocket);
     setPointer(easy, CURLOPT_CLOSESOCKETDATA, static_cast<void *>(engine));
-    if (options.checkAddresses) {
-        const curl_opensocket_callback openSocket = &UpstreamTransfer::onOpenSocket;
-        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, openSocket);
-        setPointer(easy, CURLOPT_OPENSOCKETDATA, self);
-    }
+    // Always ours: it checks addresses (when asked) and tells the engine which
+    // sockets are connections (SocketWatch::connection).
+    checkAddresses = options.checkAddresses;
+    const curl_opensocket_callback openSocket = &UpstreamTransfer::onOpenSocket;
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, openSocket);
+    setPointer(easy, CURLOPT_OPENSOCKETDATA, self);
 
     // Method and body. CURLOPT_POSTFIELDS is not copied: request.body lives
     // as long as this transfer.
@@ -289,7 +290,8 @@ void UpstreamTransfer::noteRequestSent(UpstreamClock::time_point now)
 curl_socket_t UpstreamTransfer::onOpenSocket(void *self, curlsocktype purpose, curl_sockaddr *address)
 {
     auto *call = static_cast<UpstreamTransfer *>(self);
-    if (purpose == CURLSOCKTYPE_IPCXN && (address->family == AF_INET || address->family == AF_INET6)) {
+    if (call->checkAddresses && purpose == CURLSOCKTYPE_IPCXN
+        && (address->family == AF_INET || address->family == AF_INET6)) {
         const QHostAddress host(&address->addr); // curl's storage fits sockaddr_in6
         if (isForbiddenAddress(host)) {
             // Checked on the address curl is about to connect to, after its
@@ -300,10 +302,13 @@ curl_socket_t UpstreamTransfer::onOpenSocket(void *self, curlsocktype purpose, c
         }
     }
 #ifdef SOCK_CLOEXEC
-    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    const curl_socket_t socket = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 #else
-    return ::socket(address->family, address->socktype, address->protocol);
+    const curl_socket_t socket = ::socket(address->family, address->socktype, address->protocol);
 #endif
+    if (socket != CURL_SOCKET_BAD && call->engine)
+        call->engine->adoptConnectionSocket(socket);
+    return socket;
 }
 
 // ---------------------------------------------------------------------------
