@@ -1,5 +1,6 @@
 #include "engine/gateway/gateway.h"
 
+#include "engine/core/logging.h"
 #include "engine/core/version.h"
 #include "engine/catalog/userstore.h"
 #include "engine/gateway/metrics/gatewaymetrics.h"
@@ -10,7 +11,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <QSet>
+
 #include <algorithm>
+#include <iterator>
 
 namespace signalbox::engine {
 
@@ -141,8 +145,25 @@ Result<std::shared_ptr<const RoutingTable>> Gateway::loadRoutingTable(QSqlDataba
     auto data = store.load();
     if (!data)
         return data.error();
-    data->providers.insert(data->providers.end(), inMemory.providers.begin(), inMemory.providers.end());
-    data->offerings.insert(data->offerings.end(), inMemory.offerings.begin(), inMemory.offerings.end());
+    // In-memory providers (the console's sandbox) never shadow the workspace's
+    // or the catalog's: one whose id is taken is left out with its offerings,
+    // so its model stops routing instead of borrowing another provider's
+    // address or key.
+    QSet<QString> added;
+    for (const CustomProvider &provider : inMemory.providers) {
+        const bool taken = base.provider(provider.id)
+            || std::any_of(data->providers.begin(), data->providers.end(),
+                           [&provider](const CustomProvider &p) { return p.id == provider.id; });
+        if (taken) {
+            qCWarning(lcGateway, "in-memory provider %s left out: the workspace or catalog has a provider with that id",
+                      qUtf8Printable(provider.id));
+            continue;
+        }
+        data->providers.push_back(provider);
+        added.insert(provider.id);
+    }
+    std::copy_if(inMemory.offerings.begin(), inMemory.offerings.end(), std::back_inserter(data->offerings),
+                 [&added](const CustomOffering &offering) { return added.contains(offering.providerId); });
     auto catalog = std::make_shared<const Catalog>(applyUserData(base, data.value()));
     auto resolver = std::make_shared<ProviderKeyResolver>();
     return RoutingTable::build(

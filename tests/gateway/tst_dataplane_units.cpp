@@ -2,16 +2,20 @@
 // parsing and routing decisions. No sockets here; tst_dataplane drives the
 // whole gateway over loopback.
 
+#include "engine/catalog/userstore.h"
 #include "engine/gateway/dataplane/chatrequest.h"
 #include "engine/gateway/dataplane/jsonsplice.h"
 #include "engine/gateway/dataplane/routing.h"
 #include "engine/gateway/dataplane/sse.h"
+#include "engine/gateway/gateway.h"
+#include "engine/storage/workspace.h"
 #include "tests/gateway/dataplane_samples.h"
 #include "tests/support/gatewayfixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace signalbox::engine;
@@ -196,6 +200,54 @@ private Q_SLOTS:
         health.coolDown(QStringLiteral("pb/chat-b"), std::chrono::seconds(30));
         decision = router.route(chat.value(), *table, health);
         QCOMPARE(decision.candidates.front().offering->provider->id, QStringLiteral("pa"));
+    }
+
+    // The console's in-memory sandbox provider and a workspace provider with
+    // the same id: the workspace's keeps its own key, and the in-memory one is
+    // left out with its model, which then does not route at all.
+    void inMemoryProvidersNeverShadowTheWorkspace()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto workspace = Workspace::open(dir.path());
+        QVERIFY(workspace);
+        qputenv("SBX_UNIT_SHADOW_KEY", "real-provider-key");
+        CatalogUserStore store(workspace.value()->database());
+        CustomProvider real{QStringLiteral("sandbox"), QStringLiteral("Real"), QStringLiteral("https://real.example.com/v1"),
+                            ApiDialect::OpenAI, {KeyReference::Kind::Environment, QStringLiteral("SBX_UNIT_SHADOW_KEY")}, {}};
+        QVERIFY(store.addProvider(real));
+        CustomOffering big;
+        big.providerId = QStringLiteral("sandbox");
+        big.providerModelId = QStringLiteral("big-model");
+        big.modelId = QStringLiteral("acme/big-model");
+        QVERIFY(store.addOffering(big));
+
+        UserData inMemory;
+        inMemory.providers.push_back({QStringLiteral("sandbox"), QStringLiteral("Sandbox (simulated)"),
+                                      QStringLiteral("http://127.0.0.1:9/v1"), ApiDialect::OpenAI, {}, {}});
+        CustomOffering simulated;
+        simulated.providerId = QStringLiteral("sandbox");
+        simulated.providerModelId = QStringLiteral("chat-simulated");
+        simulated.modelId = QStringLiteral("sandbox/chat-simulated");
+        inMemory.offerings.push_back(simulated);
+
+        GatewayFixture fixture;
+        auto table = Gateway::loadRoutingTable(workspace.value()->database(), *fixture.catalog(), inMemory);
+        QVERIFY(table);
+        const auto resolved = table.value()->resolve(QStringLiteral("sandbox/big-model"));
+        QVERIFY(resolved.pinned);
+        QCOMPARE(resolved.pinned->provider->chatUrl, QByteArray("https://real.example.com/v1/chat/completions"));
+        QCOMPARE(resolved.pinned->provider->apiKey, QByteArray("real-provider-key"));
+        QVERIFY(table.value()->resolve(QStringLiteral("sandbox/chat-simulated")).offerings.empty());
+
+        // Without the clash, the in-memory provider routes as itself.
+        QVERIFY(store.removeProvider(QStringLiteral("sandbox")));
+        table = Gateway::loadRoutingTable(workspace.value()->database(), *fixture.catalog(), inMemory);
+        QVERIFY(table);
+        const auto sandbox = table.value()->resolve(QStringLiteral("sandbox/chat-simulated"));
+        QCOMPARE(sandbox.offerings.size(), std::size_t(1));
+        QCOMPARE(sandbox.offerings.front()->provider->chatUrl, QByteArray("http://127.0.0.1:9/v1/chat/completions"));
+        QVERIFY(sandbox.offerings.front()->provider->apiKey.isEmpty());
     }
 
     void routingPreferences()

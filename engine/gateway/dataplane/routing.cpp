@@ -48,8 +48,12 @@ std::shared_ptr<const RoutingTable> RoutingTable::build(std::shared_ptr<const Ca
     const Catalog &cat = *table->m_catalog;
 
     QHash<QString, KeyReference> customKeys;
-    for (const auto &custom : customProviders)
-        customKeys.insert(custom.id, custom.key);
+    for (const auto &custom : customProviders) {
+        // The first wins, as in applyUserData(): a later provider with the
+        // same id never lends its key reference to the one that was added.
+        if (!customKeys.contains(custom.id))
+            customKeys.insert(custom.id, custom.key);
+    }
 
     QHash<QString, int> providerIndex;
     table->m_providers.reserve(cat.providers().size());
