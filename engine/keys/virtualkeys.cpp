@@ -191,7 +191,13 @@ Result<VirtualKey> VirtualKeyStore::revoke(const QString &idOrName, const QDateT
         return storageError(find);
     if (!find.next())
         return Error{QStringLiteral("not-found"), QStringLiteral("No virtual key \"%1\"").arg(idOrName)};
-    return revokeById(find.value(0).toString(), now);
+    const QString id = find.value(0).toString();
+    // End the read first: an UPDATE on a connection whose SELECT is still
+    // open must upgrade a read snapshot, which SQLite refuses at once
+    // ("database is locked", no busy wait) when a running gateway's usage
+    // writer committed in between.
+    find.finish();
+    return revokeById(id, now);
 }
 
 Result<VirtualKey> VirtualKeyStore::revokeById(const QString &id, const QDateTime &now)
