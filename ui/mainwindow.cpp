@@ -245,6 +245,11 @@ void MainWindow::setGatewayController(GatewayController *controller)
     showGatewayControllerState();
 }
 
+GatewayController *MainWindow::gatewayController() const
+{
+    return m_gateway;
+}
+
 void MainWindow::showGatewayControllerState()
 {
     if (!m_gateway)

@@ -3,6 +3,7 @@
 #include "ui/pages/settingspage.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QUrl>
 
 #include <memory>
@@ -62,7 +63,7 @@ public:
     // and counters, the Settings page its switches; it follows the base
     // catalog (loaded, refreshed).
     void setGatewayController(GatewayController *controller);
-    GatewayController *gatewayController() const { return m_gateway; }
+    GatewayController *gatewayController() const; // null once it is destroyed
 
     // Writes geometry and the current page to QSettings (also done on close).
     void saveSettings() const;
@@ -97,7 +98,7 @@ private:
     QLabel *m_workspaceLabel = nullptr;
     QLabel *m_sandboxLabel = nullptr;   // shown while the sandbox provider runs: "simulated"
     QLabel *m_gatewayFixLink = nullptr; // "Change port…" when the gateway could not start
-    GatewayController *m_gateway = nullptr;
+    QPointer<GatewayController> m_gateway; // not owned: cleared when it is destroyed
     void applyUserData();
     void showGatewayControllerState();
     void onRefreshFinished(const engine::RefreshResult &result);

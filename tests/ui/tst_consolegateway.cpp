@@ -254,6 +254,17 @@ private Q_SLOTS:
         QCOMPARE(int(m_controller->port()), QUrl(base).port()); // the same gateway: no restart
     }
 
+    void aDestroyedControllerIsForgottenByTheWindow()
+    {
+        // The window does not own the controller; once it is gone the window
+        // must not reach it (the catalog hand-over below would).
+        m_controller.reset();
+        QVERIFY(!m_window->gatewayController());
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        QVERIFY2(m_window->gatewayStatusText().contains(QStringLiteral("stopped")),
+                 qPrintable(m_window->gatewayStatusText()));
+    }
+
 private:
     Answer chat(const QString &base, const QString &model)
     {
