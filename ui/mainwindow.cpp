@@ -217,6 +217,8 @@ bool MainWindow::showPage(const QString &id)
 void MainWindow::setCatalog(std::shared_ptr<const engine::Catalog> baseCatalog)
 {
     m_baseCatalog = std::move(baseCatalog);
+    if (m_baseCatalog)
+        m_catalogError.clear();
     if (m_gateway && m_baseCatalog)
         m_gateway->setBaseCatalog(m_baseCatalog);
     applyUserData();
@@ -242,6 +244,8 @@ void MainWindow::setGatewayController(GatewayController *controller)
     });
     if (m_baseCatalog)
         controller->setBaseCatalog(m_baseCatalog);
+    else if (!m_catalogError.isEmpty())
+        controller->setBaseCatalogError(m_catalogError);
     showGatewayControllerState();
 }
 
@@ -256,7 +260,8 @@ void MainWindow::showGatewayControllerState()
         return;
     const GatewayController &gateway = *m_gateway;
     const QString requested = QStringLiteral("127.0.0.1:%1").arg(gateway.requestedPort());
-    m_gatewayFixLink->setVisible(gateway.state() == GatewayController::State::Failed);
+    // "Change port…" only where a port is the problem (not a missing catalog).
+    m_gatewayFixLink->setVisible(gateway.portInUse());
     switch (gateway.state()) {
     case GatewayController::State::Stopped:
         setGatewayStatus(GatewayState::Stopped, {});
@@ -314,6 +319,10 @@ void MainWindow::applyUserData()
 void MainWindow::setCatalogError(const QString &message)
 {
     m_catalogPage->setLoadError(message);
+    m_catalogError = message;
+    // Without a catalog the gateway cannot start: say so rather than wait for it.
+    if (m_gateway)
+        m_gateway->setBaseCatalogError(message);
 }
 
 void MainWindow::setRefreshUrl(const QUrl &url)

@@ -108,6 +108,7 @@ private:
     engine::CatalogUserStore *m_userStore = nullptr;
     std::shared_ptr<const engine::Catalog> m_baseCatalog;
     std::shared_ptr<const engine::Catalog> m_effectiveCatalog;
+    QString m_catalogError; // why the catalog did not load (the gateway is told too)
     engine::CatalogRefresher *m_refresher = nullptr;
     QUrl m_refreshUrl;
     bool m_showRefreshReport = true;

@@ -265,6 +265,37 @@ private Q_SLOTS:
                  qPrintable(m_window->gatewayStatusText()));
     }
 
+    void aCatalogThatFailsToLoadFailsTheWaitingStart()
+    {
+        m_controller->start(0);
+        QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("waiting for the catalog")));
+        const QString reason = QStringLiteral("the bundled catalog is damaged");
+        m_window->setCatalogError(reason); // what main() calls when the load fails
+        QCOMPARE(m_controller->state(), GatewayController::State::Failed);
+        QVERIFY(!m_controller->portInUse());
+        const QString status = m_window->gatewayStatusText();
+        QVERIFY2(status.contains(QStringLiteral("failed")), qPrintable(status));
+        QVERIFY2(status.contains(QStringLiteral("the model catalog could not be loaded: ") + reason), qPrintable(status));
+        QVERIFY(!status.contains(QStringLiteral("waiting for the catalog")));
+        auto *fix = m_window->findChild<QLabel *>(QStringLiteral("gatewayFix"));
+        QVERIFY(fix && !fix->isVisible()); // not a port problem
+        QVERIFY(m_window->showPage(QStringLiteral("settings")));
+        auto *error = m_window->findChild<QLabel *>(QStringLiteral("gatewayError"));
+        QVERIFY(error && error->isVisible());
+        QVERIFY2(error->text().contains(reason), qPrintable(error->text()));
+
+        // A later start fails at once for the same reason instead of waiting.
+        m_controller->stop();
+        m_controller->start(0);
+        QCOMPARE(m_controller->state(), GatewayController::State::Failed);
+        QVERIFY(m_controller->errorMessage().contains(reason));
+
+        // A catalog that does arrive (a refresh) starts it.
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+    }
+
 private:
     Answer chat(const QString &base, const QString &model)
     {

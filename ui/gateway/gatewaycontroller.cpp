@@ -370,6 +370,7 @@ void GatewayController::setBaseCatalog(std::shared_ptr<const engine::Catalog> ca
     if (!catalog || m_shutDown)
         return;
     m_hasCatalog = true;
+    m_catalogError.clear();
     ControlSide *control = m_control;
     post(control, [control, catalog] {
         control->base = catalog;
@@ -404,10 +405,29 @@ void GatewayController::start(quint16 port)
     m_portInUse = false;
     setState(State::Starting);
     if (!m_hasCatalog) {
-        m_startPending = true; // setBaseCatalog() starts it
+        if (!m_catalogError.isEmpty())
+            return failForCatalog(); // nothing to wait for
+        m_startPending = true;       // setBaseCatalog() starts it
         return;
     }
     startNow();
+}
+
+void GatewayController::setBaseCatalogError(const QString &message)
+{
+    if (m_shutDown || m_hasCatalog)
+        return;
+    m_catalogError = message;
+    if (m_startPending) {
+        m_startPending = false;
+        failForCatalog();
+    }
+}
+
+void GatewayController::failForCatalog()
+{
+    ++m_startGeneration; // an answer to an earlier stop must not turn this into "stopped"
+    onStartFailed(tr("the model catalog could not be loaded: %1").arg(m_catalogError), false);
 }
 
 void GatewayController::startNow()

@@ -74,6 +74,10 @@ public:
     // running gateway's routing table.
     void setBaseCatalog(std::shared_ptr<const engine::Catalog> catalog);
     bool hasBaseCatalog() const { return m_hasCatalog; }
+    // The catalog could not be loaded: a start waiting for it fails with
+    // `message` as the reason, and so does any start until a catalog
+    // arrives. Ignored once a catalog is loaded (it keeps serving).
+    void setBaseCatalogError(const QString &message);
 
     // Listens on 127.0.0.1:`port` (0: any free port); a running gateway is
     // restarted on the new port.
@@ -120,6 +124,7 @@ private:
     void startNow();
     void onStarted(quint16 port, const GatewayCounters &counters);
     void onStartFailed(const QString &message, bool portInUse);
+    void failForCatalog();
     void onSandboxListening(const QUrl &url);
     void applyInMemory(const engine::UserData &data, const QString &reason);
 
@@ -130,6 +135,7 @@ private:
     ControlSide *m_control = nullptr; // lives on m_controlThread
     SandboxSide *m_sandbox = nullptr; // lives on m_sandboxThread
     bool m_hasCatalog = false;
+    QString m_catalogError; // why the catalog did not load, until one does
     bool m_startPending = false;
     bool m_shutDown = false;
     State m_state = State::Stopped;
