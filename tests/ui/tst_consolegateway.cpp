@@ -296,6 +296,38 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
     }
 
+    void aSandboxStartedStoppedAndStartedRoutesToTheOneRunning()
+    {
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const QString base = m_controller->baseUrl();
+
+        // Faster than any answer comes back: the first sandbox is closed by
+        // the stop before the second one listens, and its answer is stale.
+        QSignalSpy reloaded(m_controller.get(), &GatewayController::configReloaded);
+        m_controller->startSandbox();
+        m_controller->stopSandbox();
+        m_controller->startSandbox();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->sandboxState(), GatewayController::SandboxState::Running, kWaitMs);
+        const Answer answer = chat(base, QString::fromLatin1(GatewayController::kSandboxModelId));
+        QCOMPARE(answer.status, 200); // not a 502 from the closed first sandbox
+        QCOMPARE(answer.provider, QByteArray("sandbox"));
+
+        // Every reload asked for so far has been announced once a later stop's
+        // has (the control thread takes them in order): the routing table took
+        // the sandbox in once, the one that runs.
+        m_controller->stopSandbox();
+        const auto reloadsFor = [&reloaded](const QString &reason) {
+            int n = 0;
+            for (const QList<QVariant> &arguments : std::as_const(reloaded))
+                n += arguments.at(2).toString() == reason ? 1 : 0;
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(reloadsFor(QStringLiteral("sandbox provider stopped")), 2, kWaitMs);
+        QCOMPARE(reloadsFor(QStringLiteral("sandbox provider started")), 1);
+    }
+
 private:
     Answer chat(const QString &base, const QString &model)
     {

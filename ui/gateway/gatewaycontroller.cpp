@@ -496,20 +496,23 @@ void GatewayController::startSandbox()
     if (m_shutDown || m_sandboxState == SandboxState::Starting || m_sandboxState == SandboxState::Running)
         return;
     m_sandboxError.clear();
+    const quint64 generation = ++m_sandboxGeneration;
     setSandboxState(SandboxState::Starting);
     SandboxSide *side = m_sandbox;
     GatewayController *owner = this;
     // Back on the GUI thread: listening (then into the routing table) or why not.
-    const auto answer = [owner](const QUrl &url, const QString &error) {
-        post(owner, [owner, url, error] {
-            if (owner->m_sandboxState != SandboxState::Starting)
-                return; // stopped meanwhile
+    const auto answer = [owner, generation](const QUrl &url, const QString &error) {
+        post(owner, [owner, generation, url, error] {
+            // Stopped meanwhile, or stopped and started again: that sandbox
+            // is closed, a later answer is for the one that runs.
+            if (generation != owner->m_sandboxGeneration || owner->m_sandboxState != SandboxState::Starting)
+                return;
             if (url.isEmpty()) {
                 owner->m_sandboxError = error;
                 owner->setSandboxState(SandboxState::Failed);
                 return;
             }
-            owner->onSandboxListening(url);
+            owner->onSandboxListening(url, generation);
         });
     };
     // The workspace's own providers come first: one with the sandbox's id
@@ -525,15 +528,15 @@ void GatewayController::startSandbox()
     });
 }
 
-void GatewayController::onSandboxListening(const QUrl &url)
+void GatewayController::onSandboxListening(const QUrl &url, quint64 generation)
 {
     m_sandboxUrl = url;
     applyInMemory(sandboxUserData(url), QStringLiteral("sandbox provider started"));
     // Running once the routing table has it: the control thread answers after the reload.
     ControlSide *control = m_control;
-    post(control, [control] {
-        post(control->owner, [owner = control->owner] {
-            if (owner->m_sandboxState == SandboxState::Starting)
+    post(control, [control, generation] {
+        post(control->owner, [owner = control->owner, generation] {
+            if (generation == owner->m_sandboxGeneration && owner->m_sandboxState == SandboxState::Starting)
                 owner->setSandboxState(SandboxState::Running);
         });
     });
@@ -543,6 +546,7 @@ void GatewayController::stopSandbox()
 {
     if (m_shutDown || m_sandboxState == SandboxState::Stopped)
         return;
+    ++m_sandboxGeneration;
     // Out of the routing table first, then the server goes.
     applyInMemory({}, QStringLiteral("sandbox provider stopped"));
     m_sandboxUrl.clear();
@@ -559,6 +563,7 @@ void GatewayController::shutdown()
     m_shutDown = true;
     m_startPending = false;
     ++m_startGeneration;
+    ++m_sandboxGeneration;
     // The gateway first, with its grace period: answers the sandbox is still
     // giving reach their clients and their usage rows are written.
     ControlSide *control = m_control;

@@ -125,7 +125,7 @@ private:
     void onStarted(quint16 port, const GatewayCounters &counters);
     void onStartFailed(const QString &message, bool portInUse);
     void failForCatalog();
-    void onSandboxListening(const QUrl &url);
+    void onSandboxListening(const QUrl &url, quint64 generation);
     void applyInMemory(const engine::UserData &data, const QString &reason);
 
     QString m_databasePath;
@@ -148,6 +148,10 @@ private:
     QUrl m_sandboxUrl;
     QString m_sandboxError;
     quint64 m_startGeneration = 0; // answers to an older start() are ignored
+    // Bumped by startSandbox(), stopSandbox() and shutdown(): the listening
+    // answer and the "in the routing table" marker of a sandbox that a later
+    // call overtook are ignored.
+    quint64 m_sandboxGeneration = 0;
 };
 
 } // namespace signalbox::ui
