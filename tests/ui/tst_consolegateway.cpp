@@ -29,6 +29,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -328,18 +329,72 @@ private Q_SLOTS:
         QCOMPARE(reloadsFor(QStringLiteral("sandbox provider started")), 1);
     }
 
+    void stoppingTheSandboxLetsAStreamInFlightFinish()
+    {
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const QString base = m_controller->baseUrl();
+        m_controller->startSandbox();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->sandboxState(), GatewayController::SandboxState::Running, kWaitMs);
+        const QUrl sandboxUrl = m_controller->sandboxUrl();
+
+        // A stream under way: its first bytes are here, 16 paced tokens are not.
+        std::unique_ptr<QNetworkReply> reply(
+            m_network.post(chatRequest(base), chatBody(QString::fromLatin1(GatewayController::kSandboxModelId), true)));
+        QSignalSpy readyRead(reply.get(), &QNetworkReply::readyRead);
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        QVERIFY(readyRead.wait(kWaitMs));
+        if (reply->isFinished()) // only if this thread stalled for the whole stream
+            QSKIP("the stream ended before the stop: nothing in flight to keep");
+
+        m_controller->stopSandbox();
+        QCOMPARE(m_controller->sandboxState(), GatewayController::SandboxState::Stopped);
+        QVERIFY(reply->isFinished() || finished.wait(kWaitMs));
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        const QByteArray body = reply->readAll();
+        QVERIFY2(body.contains("token15"), body.constData()); // the last of the 16 tokens
+        QVERIFY2(body.contains("data: [DONE]"), body.constData());
+
+        // Out of the routing table, and the server closes once it is idle.
+        QCOMPARE(chat(base, QString::fromLatin1(GatewayController::kSandboxModelId)).status, 404);
+        QTRY_VERIFY_WITH_TIMEOUT(!acceptsConnections(sandboxUrl), kWaitMs);
+    }
+
 private:
-    Answer chat(const QString &base, const QString &model)
+    QNetworkRequest chatRequest(const QString &base) const
     {
         QNetworkRequest request(QUrl(base + QStringLiteral("/chat/completions")));
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
         request.setRawHeader("Authorization", "Bearer " + m_secret);
-        const QJsonObject body{
+        return request;
+    }
+
+    static QByteArray chatBody(const QString &model, bool stream = false)
+    {
+        QJsonObject body{
             {QStringLiteral("model"), model},
             {QStringLiteral("messages"),
              QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
                                     {QStringLiteral("content"), QStringLiteral("Hello from the console test")}}}}};
-        std::unique_ptr<QNetworkReply> reply(m_network.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact)));
+        if (stream)
+            body.insert(QStringLiteral("stream"), true);
+        return QJsonDocument(body).toJson(QJsonDocument::Compact);
+    }
+
+    // Whether something listens at `url`'s port (a refused connection answers at once).
+    static bool acceptsConnections(const QUrl &url)
+    {
+        QTcpSocket socket;
+        socket.setProxy(QNetworkProxy::NoProxy);
+        socket.connectToHost(QHostAddress(QHostAddress::LocalHost), static_cast<quint16>(url.port()));
+        return socket.waitForConnected(kWaitMs);
+    }
+
+    Answer chat(const QString &base, const QString &model)
+    {
+        std::unique_ptr<QNetworkReply> reply(m_network.post(chatRequest(base), chatBody(model)));
         QSignalSpy finished(reply.get(), &QNetworkReply::finished);
         Answer answer;
         if (!reply->isFinished() && !finished.wait(kWaitMs))

@@ -13,7 +13,9 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace signalbox::ui {
 
@@ -232,6 +234,13 @@ struct GatewayController::ControlSide final : QObject {
 struct GatewayController::SandboxSide final : QObject {
     std::unique_ptr<sandbox::FakeProvider> provider;
     QTimer *forget = nullptr;
+    // Stopped sandboxes still finishing answers the gateway is relaying.
+    struct Retiring {
+        quint64 id = 0;
+        std::unique_ptr<sandbox::FakeProvider> provider;
+    };
+    std::vector<Retiring> retiring;
+    quint64 nextRetiringId = 0;
 
     // Returns the base URL, or an empty one with `error` set.
     QUrl start(QString *error)
@@ -268,6 +277,53 @@ struct GatewayController::SandboxSide final : QObject {
         return provider->baseUrl();
     }
 
+    static bool answering(const sandbox::FakeProvider &fake)
+    {
+        const QList<sandbox::RecordedRequest> requests = fake.requests();
+        return std::any_of(requests.cbegin(), requests.cend(), [](const sandbox::RecordedRequest &request) {
+            return request.outcome == sandbox::RequestOutcome::InProgress;
+        });
+    }
+
+    // Called once the gateway's routing table no longer has the sandbox, so
+    // no new request is sent here. The answers in progress (streams the
+    // gateway is relaying) finish, for `grace` at most, then it closes. It
+    // keeps listening meanwhile: FakeProvider cannot stop listening without
+    // closing its connections, and no one else knows its port.
+    void retire(std::chrono::milliseconds grace)
+    {
+        if (forget)
+            forget->stop();
+        if (!provider)
+            return;
+        const quint64 id = ++nextRetiringId;
+        sandbox::FakeProvider *fake = provider.get();
+        retiring.push_back(Retiring{id, std::move(provider)});
+        if (!answering(*fake))
+            return closeRetired(id, false);
+        // Closed from the event loop, never from inside the provider's own signal.
+        QObject::connect(fake, &sandbox::FakeProvider::requestFinished, this,
+                         [this, id] { post(this, [this, id] { closeRetired(id, false); }); });
+        auto *deadline = new QTimer(fake); // goes with it when it closes first
+        deadline->setSingleShot(true);
+        QObject::connect(deadline, &QTimer::timeout, this,
+                         [this, id] { post(this, [this, id] { closeRetired(id, true); }); });
+        deadline->start(grace);
+    }
+
+    // Closes a retired sandbox once it answers nothing (or when `now`).
+    void closeRetired(quint64 id, bool now)
+    {
+        const auto it = std::find_if(retiring.begin(), retiring.end(), [id](const Retiring &r) { return r.id == id; });
+        if (it == retiring.end() || (!now && answering(*it->provider)))
+            return;
+        const std::unique_ptr<sandbox::FakeProvider> fake = std::move(it->provider);
+        retiring.erase(it);
+        fake->close();
+        qCInfo(lcConsoleGateway) << "sandbox provider closed";
+    }
+
+    // For quitting: the gateway has stopped (its grace spent), close them all.
     void stop()
     {
         if (forget)
@@ -276,6 +332,8 @@ struct GatewayController::SandboxSide final : QObject {
             provider->close();
             provider.reset();
         }
+        for (Retiring &r : std::exchange(retiring, {}))
+            r.provider->close();
     }
 };
 
@@ -547,13 +605,16 @@ void GatewayController::stopSandbox()
     if (m_shutDown || m_sandboxState == SandboxState::Stopped)
         return;
     ++m_sandboxGeneration;
-    // Out of the routing table first, then the server goes.
+    // Out of the routing table first; then, once that reload has taken effect
+    // (the control thread takes these in order), the server finishes the
+    // answers in flight and goes (SandboxSide::retire).
     applyInMemory({}, QStringLiteral("sandbox provider stopped"));
     m_sandboxUrl.clear();
     setSandboxState(SandboxState::Stopped);
     SandboxSide *side = m_sandbox;
     ControlSide *control = m_control;
-    post(control, [control, side] { post(side, [side] { side->stop(); }); });
+    const std::chrono::milliseconds grace = m_options.stopGrace;
+    post(control, [control, side, grace] { post(side, [side, grace] { side->retire(grace); }); });
 }
 
 void GatewayController::shutdown()
