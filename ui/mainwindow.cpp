@@ -275,8 +275,13 @@ void MainWindow::showGatewayControllerState()
         break;
     case GatewayController::State::Running: {
         const GatewayCounters counters = gateway.counters();
-        setGatewayStatus(GatewayState::Running, gateway.baseUrl(),
-                         counters.text(QStringLiteral(" · ")));
+        QString detail = counters.text(QStringLiteral(" · "));
+        if (!gateway.errorMessage().isEmpty()) // asked to move to another port, and could not
+            detail += QStringLiteral(" · ") +
+                      (gateway.portInUse()
+                           ? tr("not moved: port %1 is in use by another program").arg(gateway.requestedPort())
+                           : tr("not moved to port %1: %2").arg(gateway.requestedPort()).arg(gateway.errorMessage()));
+        setGatewayStatus(GatewayState::Running, gateway.baseUrl(), detail);
         break;
     }
     case GatewayController::State::Failed:

@@ -362,6 +362,59 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!acceptsConnections(sandboxUrl), kWaitMs);
     }
 
+    void aRestartOnATakenPortKeepsTheGatewayWhereItWas()
+    {
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const quint16 first = m_controller->port();
+        const QString base = m_controller->baseUrl();
+
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress(QHostAddress::LocalHost), 0));
+        const quint16 taken = squatter.serverPort();
+
+        // Settings: another port, "Restart on this port".
+        QVERIFY(m_window->showPage(QStringLiteral("settings")));
+        auto *port = m_window->findChild<QSpinBox *>(QStringLiteral("gatewayPort"));
+        auto *apply = m_window->findChild<QPushButton *>(QStringLiteral("gatewayApply"));
+        auto *error = m_window->findChild<QLabel *>(QStringLiteral("gatewayError"));
+        auto *fix = m_window->findChild<QLabel *>(QStringLiteral("gatewayFix"));
+        QVERIFY(port && apply && error && fix);
+        port->setValue(taken);
+        QVERIFY(apply->isEnabled());
+        apply->click();
+        QCOMPARE(m_controller->state(), GatewayController::State::Starting);
+        QTRY_VERIFY_WITH_TIMEOUT(m_controller->state() != GatewayController::State::Starting, kWaitMs);
+
+        // Still serving where it was, and saying why it did not move.
+        QCOMPARE(m_controller->state(), GatewayController::State::Running);
+        QCOMPARE(m_controller->port(), first);
+        QVERIFY(m_controller->portInUse());
+        const Answer answer = chat(base, QStringLiteral("nobody/nothing"));
+        QCOMPARE(answer.status, 404); // the gateway on the old port answered
+        QVERIFY(answer.json.contains(QStringLiteral("error")));
+        const QString status = m_window->gatewayStatusText();
+        QVERIFY2(status.contains(QStringLiteral("running — ") + base), qPrintable(status));
+        QVERIFY2(status.contains(QStringLiteral("port %1 is in use").arg(taken)), qPrintable(status));
+        QVERIFY(fix->isVisible());
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().contains(QStringLiteral("Port %1 is already in use").arg(taken)), qPrintable(error->text()));
+        QVERIFY2(error->text().contains(QStringLiteral("stayed on 127.0.0.1:%1").arg(first)), qPrintable(error->text()));
+        QVERIFY(apply->isEnabled()); // retry
+
+        // Once the port is free, the retry moves it and the old port is let go.
+        squatter.close();
+        apply->click();
+        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        QCOMPARE(m_controller->port(), taken);
+        QVERIFY(!m_controller->portInUse());
+        QVERIFY(!error->isVisible());
+        QVERIFY(!fix->isVisible());
+        QVERIFY(!acceptsConnections(QUrl(base)));
+        QCOMPARE(chat(m_controller->baseUrl(), QStringLiteral("nobody/nothing")).status, 404);
+    }
+
 private:
     QNetworkRequest chatRequest(const QString &base) const
     {

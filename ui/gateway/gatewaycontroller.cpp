@@ -107,13 +107,12 @@ struct GatewayController::ControlSide final : QObject {
         });
     }
 
-    // A reloader over the current base catalog, wired to the owner; the
-    // routing table it loaded first.
-    engine::Result<std::shared_ptr<const engine::RoutingTable>> makeReloader(QSqlDatabase db)
+    // A reloader for `target` over the current base catalog, wired to the owner.
+    std::unique_ptr<engine::ConfigReloader> newReloader(engine::Gateway *target, QSqlDatabase db)
     {
-        reloader = std::make_unique<engine::ConfigReloader>(gateway.get(), std::move(db), *base, options.reloadInterval);
-        reloader->setInMemoryUserData(inMemory);
-        QObject::connect(reloader.get(), &engine::ConfigReloader::reloaded, this,
+        auto made = std::make_unique<engine::ConfigReloader>(target, std::move(db), *base, options.reloadInterval);
+        made->setInMemoryUserData(inMemory);
+        QObject::connect(made.get(), &engine::ConfigReloader::reloaded, this,
                          [this](qint64 version, int offerings, const QString &reason) {
                              qCInfo(lcConsoleGateway).noquote()
                                  << QStringLiteral("reloaded configuration version %1 (%2): %3 routable offerings")
@@ -125,10 +124,18 @@ struct GatewayController::ControlSide final : QObject {
                              });
                              reportCounters();
                          });
-        QObject::connect(reloader.get(), &engine::ConfigReloader::reloadFailed, this, [this](const QString &message) {
+        QObject::connect(made.get(), &engine::ConfigReloader::reloadFailed, this, [this](const QString &message) {
             qCWarning(lcConsoleGateway).noquote() << "configuration not reloaded:" << message;
             post(owner, [target = owner, message] { Q_EMIT target->configReloadFailed(message); });
         });
+        return made;
+    }
+
+    // A new reloader for the running gateway (a new catalog); the routing
+    // table it loaded first.
+    engine::Result<std::shared_ptr<const engine::RoutingTable>> makeReloader(QSqlDatabase db)
+    {
+        reloader = newReloader(gateway.get(), std::move(db));
         return reloader->loadInitial();
     }
 
@@ -173,17 +180,30 @@ struct GatewayController::ControlSide final : QObject {
 
     void start(quint16 port, quint64 generation)
     {
-        stopGateway();
-        const auto failed = [this, generation](const QString &message, bool inUse) {
+        // A running gateway moving to another port keeps serving until the
+        // new one listens, so a taken port leaves it where it was.
+        const bool moving = gateway && gateway->isRunning() && port != gateway->port();
+        if (!moving)
             stopGateway();
-            qCWarning(lcConsoleGateway).noquote() << "not started:" << message;
-            post(owner, [target = owner, generation, message, inUse] {
-                if (generation == target->m_startGeneration)
+        const auto failed = [this, generation, moving](const QString &message, bool inUse) {
+            qCWarning(lcConsoleGateway).noquote() << (moving ? "not moved:" : "not started:") << message;
+            post(owner, [target = owner, generation, message, inUse, moving] {
+                if (generation != target->m_startGeneration)
+                    return;
+                if (moving)
+                    target->onMoveFailed(message, inUse);
+                else
                     target->onStartFailed(message, inUse);
             });
         };
         if (!base)
             return failed(tr("the catalog is not loaded"), false);
+
+        // The new gateway is built beside the running one (if any) and only
+        // replaces it once it listens.
+        auto candidate = std::make_unique<engine::Gateway>();
+        std::unique_ptr<engine::ConfigReloader> candidateReloader;
+        QString candidateConnection;
         std::shared_ptr<const engine::RoutingTable> table;
         QString problem;
         {
@@ -191,25 +211,38 @@ struct GatewayController::ControlSide final : QObject {
                                              engine::OpenMode::ReadWrite);
             if (!db)
                 return failed(db.error().message, false);
-            connectionName = db->connectionName();
-            gateway = std::make_unique<engine::Gateway>();
-            if (auto loaded = makeReloader(db.value()))
+            candidateConnection = db->connectionName();
+            candidateReloader = newReloader(candidate.get(), db.value());
+            if (auto loaded = candidateReloader->loadInitial())
                 table = loaded.value();
             else
                 problem = tr("the workspace's configuration cannot be read: %1").arg(loaded.error().message);
         } // only the reloader keeps a copy of the connection
-        if (!table)
+        const auto discard = [&] {
+            candidateReloader.reset();
+            candidate.reset();
+            engine::closeConnection(candidateConnection);
+        };
+        if (!table) {
+            discard();
             return failed(problem, false);
+        }
 
         engine::Gateway::Options gatewayOptions;
         gatewayOptions.address = QHostAddress(QHostAddress::LocalHost); // another address only on purpose: not from here
         gatewayOptions.port = port;
         gatewayOptions.routingTable = table;
         gatewayOptions.dataPlane.databasePath = databasePath;
-        if (auto started = gateway->start(gatewayOptions); !started) {
+        if (auto started = candidate->start(gatewayOptions); !started) {
+            discard();
             const bool inUse = portTaken(port);
             return failed(inUse ? tr("port %1 is already in use").arg(port) : started.error().message, inUse);
         }
+        if (moving)
+            stopGateway(); // the old one: its requests in flight finish, its usage rows are written
+        gateway = std::move(candidate);
+        reloader = std::move(candidateReloader);
+        connectionName = candidateConnection;
         reloader->startPolling();
         if (!healthTimer) {
             healthTimer = new QTimer(this);
@@ -511,6 +544,15 @@ void GatewayController::onStartFailed(const QString &message, bool portInUse)
     m_portInUse = portInUse;
     m_counters = {};
     setState(State::Failed);
+}
+
+void GatewayController::onMoveFailed(const QString &message, bool portInUse)
+{
+    // Still serving on m_port with its counters; only the move failed.
+    m_error = message;
+    m_portInUse = portInUse;
+    setState(State::Running);
+    Q_EMIT countersChanged();
 }
 
 void GatewayController::stop()

@@ -79,8 +79,11 @@ public:
     // arrives. Ignored once a catalog is loaded (it keeps serving).
     void setBaseCatalogError(const QString &message);
 
-    // Listens on 127.0.0.1:`port` (0: any free port); a running gateway is
-    // restarted on the new port.
+    // Listens on 127.0.0.1:`port` (0: any free port). A running gateway
+    // moves to the new port: the new listener is bound first and the old
+    // gateway stopped only then, so when the new port cannot be had (taken)
+    // the old one keeps serving: the state goes back to Running on the old
+    // port, with errorMessage() and portInUse() saying why it did not move.
     void start(quint16 port);
     void stop();
     // Blocking: stops the sandbox and the gateway, writes every usage row and
@@ -96,7 +99,8 @@ public:
     QString hostPort() const; // 127.0.0.1:PORT
     quint16 port() const { return m_port; }
     quint16 requestedPort() const { return m_requestedPort; }
-    // Why the last start failed (Failed), and whether the port was taken.
+    // Why the last start failed (Failed) or did not move a running gateway
+    // to requestedPort() (Running on port()), and whether the port was taken.
     QString errorMessage() const { return m_error; }
     bool portInUse() const { return m_portInUse; }
     GatewayCounters counters() const { return m_counters; }
@@ -124,6 +128,7 @@ private:
     void startNow();
     void onStarted(quint16 port, const GatewayCounters &counters);
     void onStartFailed(const QString &message, bool portInUse);
+    void onMoveFailed(const QString &message, bool portInUse);
     void failForCatalog();
     void onSandboxListening(const QUrl &url, quint64 generation);
     void applyInMemory(const engine::UserData &data, const QString &reason);

@@ -214,7 +214,18 @@ void GatewayPanel::refresh()
         break;
     }
 
-    if (state == State::Failed) {
+    if (state == State::Running && !controller->errorMessage().isEmpty()) {
+        // A restart on another port that could not have it: still on the old one.
+        m_error->setText(controller->portInUse()
+                             ? tr("Port %1 is already in use by another program, so the gateway stayed on %2. "
+                                  "Choose another port and press “Restart on this port”.")
+                                   .arg(controller->requestedPort())
+                                   .arg(controller->hostPort())
+                             : tr("The gateway could not move to port %1 and stayed on %2: %3")
+                                   .arg(controller->requestedPort())
+                                   .arg(controller->hostPort(), controller->errorMessage()));
+        m_error->show();
+    } else if (state == State::Failed) {
         m_error->setText(controller->portInUse()
                              ? tr("Port %1 is already in use by another program (another Signalbox gateway, "
                                   "perhaps). Choose another port and press “Retry on this port”.")
