@@ -2,8 +2,11 @@
 // a real loopback port, a real chat request through it to the sandbox
 // provider, the status bar's address and counters, the usage row in the
 // workspace after stop, a taken port said plainly, and a workspace change
-// picked up without a restart. Real widgets (offscreen), real HTTP, real
-// SQLite in a QTemporaryDir.
+// picked up without a restart. Found in review: a destroyed controller still
+// reached by the window, a failed catalog load that left the start waiting,
+// a stale sandbox answer routed to after start/stop/start, a stream cut by
+// the sandbox's stop, and a restart on a taken port that left nothing
+// serving. Real widgets (offscreen), real HTTP, real SQLite in a QTemporaryDir.
 
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/userstore.h"
