@@ -5,7 +5,10 @@
 //     while the writer is writing;
 //  3. a 1-day range out of 1,000,000 rows spread over 30 days: query() with
 //     and without attempts, a first page, count(), a key filter, a tail page.
-// Usage: bench_usage_store [--rows N] [--random-ids]   (N defaults to 1000000)
+//  0. gateway-sized batches (50 rows, what the writer commits every 20 ms
+//     at ~2,500 requests/s): CPU per row and how long one append() takes
+//     (the writer's burst);
+// Usage: bench_usage_store [--rows N] [--random-ids] [--batches-only]   (N defaults to 1000000)
 
 #include "engine/storage/database.h"
 #include "engine/storage/workspace.h"
@@ -22,6 +25,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -125,6 +129,47 @@ bool check(const Result<void> &result, const char *what)
     if (!result)
         std::fprintf(stderr, "bench_usage_store: %s: %s\n", what, qUtf8Printable(result.error().message));
     return result.ok();
+}
+
+// Part 0: appends of gateway-sized batches on a database that already holds
+// `warm` rows, as the writer does them. CPU is the process's (std::clock):
+// the bench runs one thread here, so that is the store's.
+void gatewayBatches(const QString &folder)
+{
+    auto workspace = Workspace::open(folder);
+    if (!workspace)
+        return;
+    auto opened = SqliteUsageStore::open(workspace.value()->databasePath());
+    if (!opened)
+        return;
+    SqliteUsageStore &store = *opened.value();
+    constexpr qint64 kWarm = 100'000;
+    const auto warm = makeRecords(kWarm);
+    for (std::size_t i = 0; i < warm.size(); i += 1000)
+        (void)store.append(std::span(warm).subspan(i, 1000));
+
+    std::printf("0. gateway-sized batches on a log of %lld rows (one attempt each)\n", static_cast<long long>(kWarm));
+    for (std::size_t size : { std::size_t(50), std::size_t(10) }) {
+        constexpr qint64 kRows = 100'000;
+        const auto records = makeRecords(kRows);
+        std::vector<qint64> appendNs;
+        appendNs.reserve(records.size() / size + 1);
+        const std::clock_t cpu0 = std::clock();
+        QElapsedTimer wall;
+        wall.start();
+        for (std::size_t i = 0; i < records.size(); i += size) {
+            const qint64 start = nowNs();
+            (void)store.append(std::span(records).subspan(i, std::min(size, records.size() - i)));
+            appendNs.push_back(nowNs() - start);
+        }
+        const double wallS = seconds(wall);
+        const double cpuS = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+        const Percentiles p = percentiles(std::move(appendNs));
+        std::printf("  batches of %3zu: %7.0f rows/s, CPU %5.1f us/row; one append() p50 %6.0f us  p99 %6.0f us  "
+                    "max %7.0f us\n",
+            size, static_cast<double>(kRows) / wallS, cpuS * 1e6 / static_cast<double>(kRows), p.p50 / 1000.0,
+            p.p99 / 1000.0, p.max / 1000.0);
+    }
 }
 
 void writeRates(const QString &folder)
@@ -359,12 +404,15 @@ int main(int argc, char *argv[])
     QLoggingCategory::setFilterRules(QStringLiteral("signalbox.storage.info=false\nsignalbox.storage.warning=false"));
     qint64 rows = 1'000'000;
     bool randomIds = false;
+    bool batchesOnly = false;
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args.at(i) == QStringLiteral("--rows") && i + 1 < args.size())
             rows = std::max<qint64>(1000, args.at(++i).toLongLong());
         else if (args.at(i) == QStringLiteral("--random-ids"))
             randomIds = true;
+        else if (args.at(i) == QStringLiteral("--batches-only"))
+            batchesOnly = true;
     }
     std::printf("bench_usage_store (%s build)\n",
 #ifdef NDEBUG
@@ -373,6 +421,12 @@ int main(int argc, char *argv[])
         "debug"
 #endif
     );
+    {
+        QTemporaryDir dir;
+        gatewayBatches(dir.path());
+    }
+    if (batchesOnly)
+        return 0;
     {
         QTemporaryDir dir;
         writeRates(dir.path());
