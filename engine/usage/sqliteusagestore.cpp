@@ -5,11 +5,16 @@
 
 #include <QDir>
 #include <QHash>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
 
 #include <algorithm>
+
+#ifdef SIGNALBOX_SQLITE_C_API
+#include <sqlite3.h>
+#endif
 
 namespace signalbox::engine {
 
@@ -209,6 +214,29 @@ struct SqliteUsageStore::Statements {
     QSqlQuery findRequest;
     QSqlQuery findAttempts;
     QSqlQuery attemptGroup; // kAttemptGroup ids
+#ifdef SIGNALBOX_SQLITE_C_API
+    // The append path through SQLite's C API on the same connection, when
+    // Qt's driver uses the SQLite this library links (else null: append
+    // binds through Qt). QSqlQuery::bindValue() costs a QString::arg() and a
+    // hash lookup per value, more than SQLite's own work for the column
+    // (docs/usage-log.md, "Cost of a row").
+    struct Direct {
+        Q_DISABLE_COPY_MOVE(Direct)
+        Direct() = default;
+        ~Direct()
+        {
+            for (sqlite3_stmt *statement : { begin, commit, rollback, insertRequest, insertAttempt })
+                sqlite3_finalize(statement); // null is a no-op
+        }
+        sqlite3 *db = nullptr;
+        sqlite3_stmt *begin = nullptr;
+        sqlite3_stmt *commit = nullptr;
+        sqlite3_stmt *rollback = nullptr;
+        sqlite3_stmt *insertRequest = nullptr;
+        sqlite3_stmt *insertAttempt = nullptr;
+    };
+    std::unique_ptr<Direct> direct;
+#endif
 };
 
 Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
@@ -221,6 +249,7 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
     // From here on the store owns the connection and closes it on any return.
     std::unique_ptr<SqliteUsageStore> store(new SqliteUsageStore(opened.value(), name));
     opened.value() = QSqlDatabase();
+    store->m_bindThroughQt = options.bindThroughQt;
 
     QSqlQuery query(store->m_db);
     if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next())
@@ -267,17 +296,19 @@ Result<void> SqliteUsageStore::prepare()
     if (m_statements)
         return {};
     auto s = std::make_unique<Statements>(m_db);
+    // DO NOTHING on the id only: a CHECK or NOT NULL violation still
+    // fails the statement (INSERT OR IGNORE would skip such rows silently).
+    const QString insertRequestSql
+        = QStringLiteral("INSERT INTO usage_requests(%1) VALUES (%2) ON CONFLICT(id) DO NOTHING")
+              .arg(kRequestColumns.mid(kRequestColumns.indexOf(QLatin1Char(',')) + 2), placeholders(27));
+    const QString insertAttemptSql
+        = QStringLiteral("INSERT INTO usage_attempts(%1) VALUES (%2)").arg(kAttemptColumns, placeholders(8));
     const std::pair<QSqlQuery *, QString> statements[] = {
         { &s->begin, QStringLiteral("BEGIN IMMEDIATE") },
         { &s->commit, QStringLiteral("COMMIT") },
         { &s->rollback, QStringLiteral("ROLLBACK") },
-        // DO NOTHING on the id only: a CHECK or NOT NULL violation still
-        // fails the statement (INSERT OR IGNORE would skip such rows silently).
-        { &s->insertRequest,
-            QStringLiteral("INSERT INTO usage_requests(%1) VALUES (%2) ON CONFLICT(id) DO NOTHING")
-                .arg(kRequestColumns.mid(kRequestColumns.indexOf(QLatin1Char(',')) + 2), placeholders(27)) },
-        { &s->insertAttempt,
-            QStringLiteral("INSERT INTO usage_attempts(%1) VALUES (%2)").arg(kAttemptColumns, placeholders(8)) },
+        { &s->insertRequest, insertRequestSql },
+        { &s->insertAttempt, insertAttemptSql },
         { &s->findRequest, QStringLiteral("SELECT %1 FROM usage_requests WHERE id = ?").arg(kRequestColumns) },
         { &s->findAttempts,
             QStringLiteral("SELECT %1 FROM usage_attempts WHERE request_id = ? ORDER BY attempt")
@@ -292,6 +323,40 @@ Result<void> SqliteUsageStore::prepare()
             return storeError(
                 m_db, QStringLiteral("Cannot prepare the usage log's statements for"), query->lastError());
     }
+#ifdef SIGNALBOX_SQLITE_C_API
+    // Qt's driver must use this very SQLite library (same source id), or its
+    // handle means nothing to ours; otherwise stay with Qt's binding.
+    const QVariant handle = m_db.driver()->handle();
+    QSqlQuery version(m_db);
+    if (!m_bindThroughQt && handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
+        && version.exec(QStringLiteral("SELECT sqlite_source_id()")) && version.next()
+        && version.value(0).toString() == QLatin1StringView(sqlite3_sourceid())) {
+        auto direct = std::make_unique<Statements::Direct>();
+        direct->db = *static_cast<sqlite3 *const *>(handle.constData());
+        const std::pair<sqlite3_stmt **, QByteArray> directStatements[] = {
+            { &direct->begin, QByteArrayLiteral("BEGIN IMMEDIATE") },
+            { &direct->commit, QByteArrayLiteral("COMMIT") },
+            { &direct->rollback, QByteArrayLiteral("ROLLBACK") },
+            { &direct->insertRequest, insertRequestSql.toUtf8() },
+            { &direct->insertAttempt, insertAttemptSql.toUtf8() },
+        };
+        bool ok = direct->db != nullptr;
+        for (const auto &[statement, sql] : directStatements) {
+            if (ok
+                && sqlite3_prepare_v3(direct->db, sql.constData(), static_cast<int>(sql.size()),
+                       SQLITE_PREPARE_PERSISTENT, statement, nullptr)
+                    != SQLITE_OK) {
+                qCWarning(lcStorage).noquote() << "usage log: cannot prepare" << QString::fromUtf8(sql)
+                                               << "through SQLite's C API:" << sqlite3_errmsg(direct->db)
+                                               << "-- binding through Qt";
+                ok = false;
+            }
+        }
+        if (ok)
+            s->direct = std::move(direct);
+    }
+    version.finish();
+#endif
     m_statements = std::move(s);
     return {};
 }
@@ -307,6 +372,16 @@ Result<UsageAppendReport> SqliteUsageStore::append(std::span<const UsageRecord> 
     }
     if (auto prepared = prepare(); !prepared)
         return prepared.error();
+#ifdef SIGNALBOX_SQLITE_C_API
+    if (m_statements->direct)
+        return appendDirect(batch);
+#endif
+    return appendThroughQt(batch);
+}
+
+Result<UsageAppendReport> SqliteUsageStore::appendThroughQt(std::span<const UsageRecord> batch)
+{
+    UsageAppendReport report;
     Statements &s = *m_statements;
 
     const QString what = QStringLiteral("Cannot write the usage log");
@@ -376,6 +451,126 @@ Result<UsageAppendReport> SqliteUsageStore::append(std::span<const UsageRecord> 
     if (!s.commit.exec())
         return fail(s.commit);
     return report;
+}
+
+Result<UsageAppendReport> SqliteUsageStore::appendDirect(std::span<const UsageRecord> batch)
+{
+#ifndef SIGNALBOX_SQLITE_C_API
+    return appendThroughQt(batch);
+#else
+    // The same statements, values and text as appendThroughQt(): text goes
+    // in as UTF-16 straight from the records' QStrings (SQLite converts it
+    // exactly as it did for Qt), cut to the same limits without a copy.
+    UsageAppendReport report;
+    const Statements::Direct &s = *m_statements->direct;
+    sqlite3 *db = s.db;
+    const QString what = QStringLiteral("Cannot write the usage log");
+    auto step = [](sqlite3_stmt *statement) {
+        const int rc = sqlite3_step(statement);
+        sqlite3_reset(statement);
+        return rc;
+    };
+    auto error = [&](int rc, const QString &id = {}) -> Error {
+        const int primary = sqlite3_extended_errcode(db) & 0xff;
+        const QString detail = QString::fromUtf8(sqlite3_errmsg(db));
+        QString code = QStringLiteral("storage");
+        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            code = QStringLiteral("busy");
+        else if (primary == SQLITE_FULL)
+            code = QStringLiteral("full");
+        else if (primary == SQLITE_CONSTRAINT)
+            code = QStringLiteral("invalid");
+        if (detail.contains(QLatin1StringView("no such table")))
+            code = QStringLiteral("schema");
+        Error e { code, QStringLiteral("%1 (%2): %3").arg(what, QDir::toNativeSeparators(m_db.databaseName()), detail) };
+        if (!id.isEmpty())
+            e.message += QStringLiteral(" (record %1)").arg(clippedUsageText(id, 40));
+        return e;
+    };
+    if (const int rc = step(s.begin); rc != SQLITE_DONE)
+        return error(rc);
+    auto fail = [&](int rc, const QString &id = {}) -> Error {
+        Error e = error(rc, id);
+        // SQLite may have rolled back already (SQLITE_FULL); then this fails harmlessly.
+        step(s.rollback);
+        return e;
+    };
+    // Binds `text` cut to `limit` UTF-16 units (never inside a surrogate
+    // pair), as clippedUsageText() does; a null or empty string is ''.
+    auto bindText = [](sqlite3_stmt *statement, int column, const QString &text, int limit) {
+        qsizetype size = text.size();
+        if (size > limit) {
+            size = limit;
+            if (size > 0 && text.at(size - 1).isHighSurrogate())
+                --size;
+        }
+        const void *data = size > 0 ? static_cast<const void *>(text.utf16()) : static_cast<const void *>(u"");
+        return sqlite3_bind_text16(statement, column, data, static_cast<int>(size * 2), SQLITE_STATIC);
+    };
+    sqlite3_stmt *insert = s.insertRequest;
+    sqlite3_stmt *attempt = s.insertAttempt;
+    for (const UsageRecord &r : batch) {
+        const QString status = usageStatusName(r.status);
+        int i = 1;
+        int rc = SQLITE_OK;
+        auto ok = [&rc](int result) { rc = rc == SQLITE_OK ? result : rc; };
+        ok(bindText(insert, i++, r.id, UsageLimits::kId));
+        ok(bindText(insert, i++, r.keyId, UsageLimits::kKeyId));
+        ok(bindText(insert, i++, r.project, UsageLimits::kProject));
+        ok(sqlite3_bind_int64(insert, i++, msOf(r.startedAt)));
+        ok(sqlite3_bind_int64(insert, i++, msOf(r.finishedAt)));
+        ok(bindText(insert, i++, r.endpoint, UsageLimits::kEndpoint));
+        ok(bindText(insert, i++, r.requestedModel, UsageLimits::kModel));
+        ok(bindText(insert, i++, r.servedModel, UsageLimits::kModel));
+        ok(bindText(insert, i++, r.servedProvider, UsageLimits::kProvider));
+        ok(bindText(insert, i++, r.servedProviderModel, UsageLimits::kModel));
+        ok(bindText(insert, i++, status, static_cast<int>(status.size())));
+        ok(sqlite3_bind_int64(insert, i++, r.httpStatus));
+        ok(bindText(insert, i++, r.errorClass, UsageLimits::kErrorClass));
+        ok(bindText(insert, i++, r.errorMessage, UsageLimits::kErrorMessage));
+        ok(sqlite3_bind_int64(insert, i++, r.promptTokens));
+        ok(sqlite3_bind_int64(insert, i++, r.completionTokens));
+        ok(sqlite3_bind_int64(insert, i++, r.cachedTokens));
+        ok(sqlite3_bind_int64(insert, i++, r.cacheWriteTokens));
+        ok(sqlite3_bind_int64(insert, i++, r.reasoningTokens));
+        ok(sqlite3_bind_int64(insert, i++, r.tokensEstimated ? 1 : 0));
+        ok(r.cost ? sqlite3_bind_int64(insert, i++, r.cost->nanos()) : sqlite3_bind_null(insert, i++));
+        ok(r.cost ? sqlite3_bind_int64(insert, i++, r.cost->attos()) : sqlite3_bind_null(insert, i++));
+        ok(sqlite3_bind_int64(insert, i++, r.latencyUs));
+        ok(r.ttftUs ? sqlite3_bind_int64(insert, i++, *r.ttftUs) : sqlite3_bind_null(insert, i++));
+        ok(sqlite3_bind_int64(insert, i++, r.overheadUs));
+        ok(sqlite3_bind_int64(insert, i++, r.stream ? 1 : 0));
+        ok(bindText(insert, i++, r.routeReason, UsageLimits::kRouteReason));
+        if (rc != SQLITE_OK)
+            return fail(rc, r.id);
+        if (rc = step(insert); rc != SQLITE_DONE)
+            return fail(rc, r.id);
+        if (sqlite3_changes(db) == 0) {
+            report.duplicateIds << r.id;
+            continue;
+        }
+        for (std::size_t n = 0; n < r.attempts.size(); ++n) {
+            const UsageAttempt &a = r.attempts[n];
+            rc = SQLITE_OK;
+            ok(bindText(attempt, 1, r.id, UsageLimits::kId));
+            ok(sqlite3_bind_int64(attempt, 2, static_cast<qint64>(n)));
+            ok(bindText(attempt, 3, a.providerId, UsageLimits::kProvider));
+            ok(bindText(attempt, 4, a.providerModelId, UsageLimits::kModel));
+            ok(bindText(attempt, 5, a.outcome, UsageLimits::kOutcome));
+            ok(sqlite3_bind_int64(attempt, 6, a.httpStatus));
+            ok(sqlite3_bind_int64(attempt, 7, a.durationUs));
+            ok(sqlite3_bind_int64(attempt, 8, a.mayHaveBeenBilled ? 1 : 0));
+            if (rc != SQLITE_OK)
+                return fail(rc, r.id);
+            if (rc = step(attempt); rc != SQLITE_DONE)
+                return fail(rc, r.id);
+        }
+        ++report.inserted;
+    }
+    if (const int rc = step(s.commit); rc != SQLITE_DONE)
+        return fail(rc);
+    return report;
+#endif
 }
 
 Result<std::optional<UsageRecord>> SqliteUsageStore::find(const QString &id)

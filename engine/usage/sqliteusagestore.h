@@ -18,6 +18,10 @@ struct SqliteUsageStoreOptions {
     // How long a write waits for another connection's write lock before
     // failing with "busy". Readers never hold it up (WAL).
     std::chrono::milliseconds busyTimeout { 5000 };
+    // Where the build has SIGNALBOX_SQLITE_C_API, append() binds through
+    // SQLite's C API when Qt's driver uses the same SQLite; true forces
+    // Qt's QSqlQuery binding (the tests compare the two). Same rows either way.
+    bool bindThroughQt = false;
 };
 
 class SqliteUsageStore final : public UsageStore {
@@ -48,8 +52,11 @@ private:
 
     SqliteUsageStore(QSqlDatabase db, QString ownedConnection);
     Result<void> prepare();
+    Result<UsageAppendReport> appendThroughQt(std::span<const UsageRecord> batch);
+    Result<UsageAppendReport> appendDirect(std::span<const UsageRecord> batch);
 
     QSqlDatabase m_db;
+    bool m_bindThroughQt = false;
     QString m_ownedConnection; // closed by the destructor; empty for a borrowed connection
     std::unique_ptr<Statements> m_statements; // prepared once: by open(), or on first use of a borrowed connection
 };

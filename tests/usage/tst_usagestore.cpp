@@ -11,6 +11,7 @@
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -831,6 +832,79 @@ private Q_SLOTS:
         QVERIFY(!insert.exec(QStringLiteral(
             "INSERT INTO usage_attempts(request_id, attempt, may_have_been_billed) VALUES ('req_parent', 2, 'yes')")));
         QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM usage_attempts")).toInt(), 2);
+    }
+
+    void directAndQtBindingWriteIdenticalRows()
+    {
+        // append() binds through SQLite's C API where the build allows it
+        // and through QSqlQuery otherwise: every column of every row, with
+        // its SQLite type, must come out the same either way.
+        std::vector<UsageRecord> batch;
+        batch.push_back(fullRecord(QStringLiteral("req_full")));
+        UsageRecord sparse; // null strings, unpriced, no ttft, no attempts
+        sparse.id = QStringLiteral("req_sparse");
+        sparse.startedAt = kT0;
+        sparse.finishedAt = kT0;
+        sparse.status = UsageStatus::ClientError;
+        batch.push_back(sparse);
+        UsageRecord text = plainRecord(QStringLiteral("req_text"));
+        text.errorMessage = QString(999, QLatin1Char('m')) + QStringLiteral("😀") + QString(600, QLatin1Char('z'));
+        text.requestedModel = QStringLiteral("modèle-ü-日本-😀") + QString(400, QLatin1Char('q'));
+        text.project = QStringLiteral("проект");
+        text.keyId = QString();
+        text.routeReason = QString(501, QLatin1Char('r'));
+        text.ttftUs = 0;
+        text.cost = Money::fromAttos(1);
+        text.attempts.push_back({ QString(), QStringLiteral("ü"), QString(65, QLatin1Char('o')), 0, 0, false });
+        batch.push_back(text);
+        batch.push_back(plainRecord(QStringLiteral("req_text"))); // a duplicate in the batch
+
+        auto rowsOf = [&batch](const QString &path, SqliteUsageStoreOptions options) {
+            QStringList dump;
+            auto store = SqliteUsageStore::open(path, options);
+            if (!store)
+                return QStringList { store.error().message };
+            auto written = store.value()->append(std::span(batch));
+            if (!written)
+                return QStringList { written.error().message };
+            dump << QStringLiteral("inserted %1, duplicates %2")
+                        .arg(written->inserted)
+                        .arg(written->duplicateIds.join(QLatin1Char(',')));
+            auto db = openConnection(path, QStringLiteral("dump"), OpenMode::ReadOnly);
+            if (!db)
+                return QStringList { db.error().message };
+            const QString name = db->connectionName();
+            {
+                for (const QString &table : { QStringLiteral("usage_requests"), QStringLiteral("usage_attempts") }) {
+                    QSqlQuery all(db.value());
+                    all.exec(QStringLiteral("SELECT * FROM %1 ORDER BY 1, 2").arg(table));
+                    while (all.next()) {
+                        QStringList row;
+                        for (int c = 0; c < all.record().count(); ++c)
+                            row << (all.isNull(c) ? QStringLiteral("NULL") : all.value(c).toString());
+                        dump << row.join(QLatin1Char('|'));
+                    }
+                    QSqlQuery types(db.value());
+                    types.exec(QStringLiteral("SELECT count(*) FROM %1 WHERE typeof(%2) = 'text'")
+                                   .arg(table, table == QStringLiteral("usage_requests") ? QStringLiteral("key_id")
+                                                                                         : QStringLiteral("provider_id")));
+                    types.next();
+                    dump << QStringLiteral("text rows: %1").arg(types.value(0).toInt());
+                }
+            }
+            db.value() = QSqlDatabase();
+            closeConnection(name);
+            return dump;
+        };
+        QTemporaryDir other;
+        QVERIFY(Workspace::open(other.path()).ok());
+        SqliteUsageStoreOptions qtBinding;
+        qtBinding.bindThroughQt = true;
+        m_store.reset();
+        const QStringList direct = rowsOf(m_workspace->databasePath(), {});
+        const QStringList throughQt = rowsOf(Workspace::open(other.path()).value()->databasePath(), qtBinding);
+        QVERIFY(direct.size() > 6);
+        QCOMPARE(direct, throughQt);
     }
 
 private:
