@@ -5,9 +5,9 @@
 //     while the writer is writing;
 //  3. a 1-day range out of 1,000,000 rows spread over 30 days: query() with
 //     and without attempts, a first page, count(), a key filter, a tail page.
-//  0. gateway-sized batches (50 rows, what the writer commits every 20 ms
-//     at ~2,500 requests/s): CPU per row and how long one append() takes
-//     (the writer's burst);
+//  0. gateway-sized batches (50 rows: 20 ms of ~2,500 requests/s; 10 rows:
+//     5 ms, the writer's maxDelay): CPU per row and how long one append()
+//     takes (the writer's burst);
 // Usage: bench_usage_store [--rows N] [--random-ids] [--batches-only]   (N defaults to 1000000)
 
 #include "engine/storage/database.h"

@@ -24,8 +24,10 @@ struct UsageWriterOptions {
     int maxBatch = 1000;
     // The longest a record waits for others before its transaction starts.
     // A record is committed at most maxDelay plus one transaction after
-    // submit() (while the store keeps up): the crash window.
-    std::chrono::milliseconds maxDelay { 20 };
+    // submit() (while the store keeps up): the crash window. 5 ms, not 20:
+    // shorter commit bursts took the gateway's 1-connection p99 from about
+    // +1.2 ms to +0.7 ms for ~10 % more CPU per request (docs/gateway.md).
+    std::chrono::milliseconds maxDelay { 5 };
     // submit() blocks while this many records are waiting (about 1 KB each):
     // when the disk is stuck, request threads stall rather than memory grow
     // without bound or records be dropped.
