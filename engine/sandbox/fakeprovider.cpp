@@ -37,6 +37,7 @@ constexpr std::array kFaultNames{
     FaultNameEntry{FakeFault::StallMidStream, "stall-mid-stream"},
     FaultNameEntry{FakeFault::ResetMidStream, "reset-mid-stream"},
     FaultNameEntry{FakeFault::TruncatedBody, "truncated-body"},
+    FaultNameEntry{FakeFault::EndWithoutDone, "end-without-done"},
     FaultNameEntry{FakeFault::MalformedSse, "malformed-sse"},
     FaultNameEntry{FakeFault::SplitEvents, "split-events"},
 };

@@ -41,6 +41,8 @@ enum class FakeFault {
     MalformedSse,       // SSE: a garbage line and a data event with invalid JSON after faultAfterEvents
                         // content events, then the stream continues normally; JSON: invalid JSON body
     SplitEvents,        // every SSE event (or the JSON body) is written in 3 pieces, cut mid-JSON
+    EndWithoutDone,     // SSE: faultAfterEvents content events, then a cleanly framed end with no
+                        // finish chunk and no [DONE]; JSON: answered normally
 };
 
 // Stable names ("http429", "reset-mid-stream", ...) for the command line and docs.

@@ -159,7 +159,9 @@ ResponsePlan streamAnswer(const ChatRequest &request, const ChatAnswer &answer, 
     const int faultAt = qBound(0, behaviour.faultAfterEvents, tokens);
     const bool stopsEarly = behaviour.fault == FakeFault::StallMidStream || behaviour.fault == FakeFault::ResetMidStream
         || behaviour.fault == FakeFault::TruncatedBody;
-    const int sent = stopsEarly ? faultAt : tokens;
+    // A stream that ends properly framed but early: no finish chunk, no [DONE].
+    const bool endsEarly = behaviour.fault == FakeFault::EndWithoutDone;
+    const int sent = stopsEarly || endsEarly ? faultAt : tokens;
     for (int i = 0; i <= sent; ++i) {
         if (behaviour.fault == FakeFault::MalformedSse && i == faultAt) {
             const milliseconds at = contentAt(behaviour, qMax(0, i - 1));
@@ -178,6 +180,11 @@ ResponsePlan streamAnswer(const ChatRequest &request, const ChatAnswer &answer, 
             ? PlanEnd::Hang
             : (behaviour.fault == FakeFault::ResetMidStream ? PlanEnd::Reset : PlanEnd::Close);
         plan.endAt = contentAt(behaviour, sent); // when the next event would have been due
+        return plan;
+    }
+
+    if (endsEarly) {
+        writer.endOfBody();
         return plan;
     }
 

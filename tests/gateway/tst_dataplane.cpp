@@ -410,6 +410,8 @@ private Q_SLOTS:
         QTest::newRow("stall") << int(FakeFault::StallMidStream) << QStringLiteral("timeout");
         QTest::newRow("reset") << int(FakeFault::ResetMidStream) << QStringLiteral("upstream_error");
         QTest::newRow("truncated") << int(FakeFault::TruncatedBody) << QStringLiteral("upstream_error");
+        // Framed as a complete body, but the provider never said [DONE].
+        QTest::newRow("clean end without [DONE]") << int(FakeFault::EndWithoutDone) << QStringLiteral("upstream_error");
     }
 
     void midStreamFailureEndsWithErrorEvent()
