@@ -51,6 +51,16 @@ QString dollars(const engine::Money &amount)
     return (amount.isNegative() ? QStringLiteral("-$") : QStringLiteral("$")) + digits;
 }
 
+QString dollarsOrUnknown(const std::optional<engine::Money> &amount)
+{
+    return amount ? dollars(*amount) : QStringLiteral("unknown");
+}
+
+QJsonValue decimalOrNull(const std::optional<engine::Money> &amount)
+{
+    return amount ? QJsonValue(amount->toDecimalString()) : QJsonValue(QJsonValue::Null);
+}
+
 // Plain text columns: numbers right-aligned, two spaces apart.
 QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight)
 {

@@ -39,6 +39,10 @@ void printText(const QString &text);
 // "$0.60", "$0.0375", "$12": exact (never rounded), at least two decimals
 // when there is a fraction or below a dollar; negatives as "-$1.50".
 QString dollars(const engine::Money &amount);
+// An amount known or not: dollars(), or "unknown" (never $0).
+QString dollarsOrUnknown(const std::optional<engine::Money> &amount);
+// An amount known or not, for JSON: the exact decimal string, or null.
+QJsonValue decimalOrNull(const std::optional<engine::Money> &amount);
 // Plain text columns two spaces apart, `alignRight` per column (numbers);
 // trailing spaces trimmed. Every row ends with a newline.
 QString textTable(const QList<QStringList> &rows, const QList<bool> &alignRight);

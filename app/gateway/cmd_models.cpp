@@ -14,16 +14,6 @@ namespace signalbox::gateway {
 
 namespace {
 
-QJsonValue amountOrNull(const std::optional<engine::Money> &amount)
-{
-    return amount ? QJsonValue(amount->toDecimalString()) : QJsonValue(QJsonValue::Null);
-}
-
-QString amountOrUnknown(const std::optional<engine::Money> &amount)
-{
-    return amount ? dollars(*amount) : QStringLiteral("unknown");
-}
-
 QString contextText(qint64 tokens)
 {
     return tokens > 0 ? QString::number(tokens) : QStringLiteral("-");
@@ -52,9 +42,7 @@ int list(const CommandContext &context, const QStringList &arguments)
 
     const QString providerId = line.value(QStringLiteral("provider")).trimmed().toLower();
     if (line.isSet(QStringLiteral("provider"))) {
-        const auto &providers = table.value()->providers();
-        if (std::none_of(providers.begin(), providers.end(),
-                         [&providerId](const engine::ProviderEndpoint &p) { return p.id == providerId; }))
+        if (!findProvider(*table.value(), providerId))
             return fail(ExitNotFound, QStringLiteral("models list: unknown provider '%1' (see providers list --all)")
                                           .arg(line.value(QStringLiteral("provider"))));
     }
@@ -84,8 +72,8 @@ int list(const CommandContext &context, const QStringList &arguments)
                 {QStringLiteral("route"), offering->key()},
                 {QStringLiteral("context_length"), offering->contextLength > 0 ? QJsonValue(offering->contextLength)
                                                                                 : QJsonValue(QJsonValue::Null)},
-                {QStringLiteral("prompt_per_million"), amountOrNull(offering->promptPerMillion)},
-                {QStringLiteral("completion_per_million"), amountOrNull(offering->completionPerMillion)},
+                {QStringLiteral("prompt_per_million"), decimalOrNull(offering->promptPerMillion)},
+                {QStringLiteral("completion_per_million"), decimalOrNull(offering->completionPerMillion)},
                 {QStringLiteral("priced"), offering->price.isKnown()},
                 {QStringLiteral("usable"), offering->provider->usable},
                 {QStringLiteral("reason"), offering->provider->usable ? QJsonValue(QJsonValue::Null)
@@ -109,7 +97,7 @@ int list(const CommandContext &context, const QStringList &arguments)
         cells.first().append(QStringLiteral("STATE"));
     for (const engine::RouteOffering *offering : rows) {
         QStringList row{offering->modelId, offering->key(), contextText(offering->contextLength),
-                        amountOrUnknown(offering->promptPerMillion), amountOrUnknown(offering->completionPerMillion)};
+                        dollarsOrUnknown(offering->promptPerMillion), dollarsOrUnknown(offering->completionPerMillion)};
         if (all)
             row.append(offering->provider->usable ? QStringLiteral("ready") : offering->provider->unusableReason);
         cells.append(row);

@@ -37,42 +37,16 @@ using engine::KeyReference;
 using engine::RouteOffering;
 using engine::RoutingTable;
 
+// "none", "env:OPENAI_API_KEY", "file:/etc/...", "keychain:entry": where, never the key.
 QString keyText(const KeyReference &key)
 {
-    switch (key.kind) {
-    case KeyReference::Kind::None:
-        return QStringLiteral("none");
-    case KeyReference::Kind::Environment:
-        return QStringLiteral("env:") + key.ref;
-    case KeyReference::Kind::File:
-        return QStringLiteral("file:") + key.ref;
-    case KeyReference::Kind::Keychain:
-        return QStringLiteral("keychain:") + key.ref;
-    }
-    return {};
-}
-
-QString perMillion(const std::optional<engine::Money> &price)
-{
-    return price ? dollars(*price) : QStringLiteral("unknown");
-}
-
-QJsonValue perMillionJson(const std::optional<engine::Money> &price)
-{
-    return price ? QJsonValue(price->toDecimalString()) : QJsonValue(QJsonValue::Null);
+    const QString kind = KeyReference::kindName(key.kind);
+    return key.kind == KeyReference::Kind::None ? kind : kind + QLatin1Char(':') + key.ref;
 }
 
 QString millis(std::chrono::microseconds us)
 {
     return QString::number(static_cast<double>(us.count()) / 1000.0, 'f', 1);
-}
-
-const engine::ProviderEndpoint *endpointOf(const RoutingTable &table, const QString &id)
-{
-    const auto &providers = table.providers();
-    const auto found = std::find_if(providers.begin(), providers.end(),
-                                    [&id](const engine::ProviderEndpoint &p) { return p.id == id; });
-    return found == providers.end() ? nullptr : &*found;
 }
 
 std::vector<const RouteOffering *> offeringsOf(const RoutingTable &table, const QString &providerId)
@@ -123,7 +97,7 @@ int list(const CommandContext &context, const QStringList &arguments)
     std::vector<Row> rows;
     QSet<QString> customIds;
     for (const CustomProvider &provider : custom.value()) {
-        const auto *endpoint = endpointOf(*table.value(), provider.id);
+        const auto *endpoint = findProvider(*table.value(), provider.id);
         customIds.insert(provider.id);
         rows.push_back({provider.id, provider.name, provider.baseUrl, keyText(provider.key), QStringLiteral("custom"),
                         stateOf(endpoint), static_cast<qsizetype>(offeringsOf(*table.value(), provider.id).size()),
@@ -133,7 +107,7 @@ int list(const CommandContext &context, const QStringList &arguments)
         for (const engine::Provider &provider : table.value()->catalog().providers()) {
             if (customIds.contains(provider.id))
                 continue;
-            const auto *endpoint = endpointOf(*table.value(), provider.id);
+            const auto *endpoint = findProvider(*table.value(), provider.id);
             rows.push_back({provider.id, provider.name, provider.baseUrl,
                             provider.keyEnv.isEmpty() ? QStringLiteral("none") : QStringLiteral("env:") + provider.keyEnv.first(),
                             QStringLiteral("catalog"), stateOf(endpoint),
@@ -441,8 +415,8 @@ int add(const CommandContext &context, const QStringList &arguments)
                 {QStringLiteral("route"), QString(provider.id + QLatin1Char('/') + plan.offering.providerModelId)},
                 {QStringLiteral("model"), plan.offering.modelId},
                 {QStringLiteral("priced_from"), plan.pricedFrom.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(plan.pricedFrom)},
-                {QStringLiteral("prompt_per_million"), perMillionJson(plan.promptPerMillion)},
-                {QStringLiteral("completion_per_million"), perMillionJson(plan.completionPerMillion)}});
+                {QStringLiteral("prompt_per_million"), decimalOrNull(plan.promptPerMillion)},
+                {QStringLiteral("completion_per_million"), decimalOrNull(plan.completionPerMillion)}});
         printJson(QJsonObject{{QStringLiteral("id"), added.value().id},
                               {QStringLiteral("name"), added.value().name},
                               {QStringLiteral("base_url"), added.value().baseUrl},
@@ -460,7 +434,7 @@ int add(const CommandContext &context, const QStringList &arguments)
     for (const PlannedOffering &plan : plans) {
         unpriced += plan.pricedFrom.isEmpty() ? 1 : 0;
         cells.append({provider.id + QLatin1Char('/') + plan.offering.providerModelId, plan.offering.modelId,
-                      perMillion(plan.promptPerMillion), perMillion(plan.completionPerMillion),
+                      dollarsOrUnknown(plan.promptPerMillion), dollarsOrUnknown(plan.completionPerMillion),
                       plan.pricedFrom.isEmpty() ? QStringLiteral("- (unpriced)") : QStringLiteral("catalog: ") + plan.pricedFrom});
     }
     printText(textTable(cells, {false, false, true, true, false}));
@@ -558,7 +532,7 @@ int test(const CommandContext &context, const QStringList &arguments)
     auto table = servingTable(*workspace.value());
     if (!table)
         return failWith(table.error(), prefix);
-    const engine::ProviderEndpoint *endpoint = endpointOf(*table.value(), id);
+    const engine::ProviderEndpoint *endpoint = findProvider(*table.value(), id);
     if (!endpoint)
         return fail(ExitNotFound, QStringLiteral("providers test: no provider '%1' (see providers list --all)")
                                       .arg(line.positional().first()));
@@ -640,7 +614,7 @@ int test(const CommandContext &context, const QStringList &arguments)
             {QStringLiteral("latency_ms"), static_cast<double>(totalUs.count()) / 1000.0},
             {QStringLiteral("prompt_tokens"), stream.promptTokens >= 0 ? QJsonValue(stream.promptTokens) : QJsonValue(QJsonValue::Null)},
             {QStringLiteral("completion_tokens"), stream.completionTokens >= 0 ? QJsonValue(stream.completionTokens) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("cost"), cost ? QJsonValue(cost->toDecimalString()) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("cost"), decimalOrNull(cost)},
             {QStringLiteral("reply"), stream.text}});
         return ExitOk;
     }
@@ -651,7 +625,7 @@ int test(const CommandContext &context, const QStringList &arguments)
             .arg(route)
             .arg(result.status)
             .arg(ttftUs >= 0 ? millis(std::chrono::microseconds(ttftUs)) : QStringLiteral("-"), millis(totalUs), tokens,
-                 cost ? dollars(*cost) : QStringLiteral("unknown")));
+                 dollarsOrUnknown(cost)));
     if (!stream.text.isEmpty())
         say(QStringLiteral("reply: %1").arg(stream.text.simplified().left(120)));
     return ExitOk;

@@ -42,6 +42,14 @@ engine::Result<std::shared_ptr<const engine::RoutingTable>> servingTable(const e
     return engine::Gateway::loadRoutingTable(workspace.database(), base.value());
 }
 
+const engine::ProviderEndpoint *findProvider(const engine::RoutingTable &table, const QString &id)
+{
+    const auto &providers = table.providers();
+    const auto found = std::find_if(providers.begin(), providers.end(),
+                                    [&id](const engine::ProviderEndpoint &p) { return p.id == id; });
+    return found == providers.end() ? nullptr : &*found;
+}
+
 QString providersOf(const std::vector<const engine::RouteOffering *> &offerings)
 {
     QStringList ids;
@@ -91,8 +99,7 @@ engine::Result<OfferingChoice> chooseOffering(const engine::RoutingTable &table,
                     candidates.push_back(offering);
             }
             if (candidates.empty()) {
-                const bool known = std::any_of(table.providers().begin(), table.providers().end(),
-                    [&](const engine::ProviderEndpoint &p) { return p.id == wanted; });
+                const bool known = findProvider(table, wanted) != nullptr;
                 return notFound((known ? QStringLiteral("provider '%1' does not serve %2 (served by: %3)")
                                        : QStringLiteral("unknown provider '%1' (%2 is served by: %3)"))
                                     .arg(providerId, resolved.modelId, providersOf(resolved.offerings)));

@@ -43,6 +43,9 @@ struct OfferingChoice {
 engine::Result<OfferingChoice> chooseOffering(const engine::RoutingTable &table, const QString &name,
                                               const QString &providerId = {});
 
+// The provider of the table with this id, or null.
+const engine::ProviderEndpoint *findProvider(const engine::RoutingTable &table, const QString &id);
+
 // "a, b, c and 4 more": the providers of some offerings, for messages.
 QString providersOf(const std::vector<const engine::RouteOffering *> &offerings);
 
