@@ -5,6 +5,7 @@ target_sources(signalbox_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/usagerecord.cpp ${CMAKE_CURRENT_LIST_DIR}/usagerecord.h
     ${CMAKE_CURRENT_LIST_DIR}/usagestore.h
     ${CMAKE_CURRENT_LIST_DIR}/usagewriter.cpp ${CMAKE_CURRENT_LIST_DIR}/usagewriter.h
+    ${CMAKE_CURRENT_LIST_DIR}/writerpriority.cpp ${CMAKE_CURRENT_LIST_DIR}/writerpriority.h
 )
 
 # The hot insert goes through SQLite's C API on the connection Qt opened

@@ -1,6 +1,7 @@
 #include "engine/usage/usagewriter.h"
 
 #include "engine/core/logging.h"
+#include "engine/usage/writerpriority.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -11,10 +12,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <vector>
-
-#ifdef Q_OS_LINUX
-#include <sched.h>
-#endif
 
 namespace signalbox::engine {
 
@@ -57,6 +54,18 @@ struct UsageWriter::Private {
         options.maxBatch = std::max(1, options.maxBatch);
         options.maxQueued = std::max<qsizetype>(1, options.maxQueued);
         options.retryMax = std::max(options.retryMin, options.retryMax);
+        priority = std::make_unique<WriterPriority>(options.raiseAfter, [this] { return oldestWaiting(); });
+    }
+
+    // When the oldest record not yet resolved was submitted.
+    std::optional<Clock::time_point> oldestWaiting() const
+    {
+        std::lock_guard lock(mutex);
+        if (inFlight > 0)
+            return inFlightSince;
+        if (!pending.empty())
+            return firstPendingAt;
+        return std::nullopt;
     }
 
     qsizetype queuedLocked() const { return static_cast<qsizetype>(pending.size()) + inFlight; }
@@ -90,6 +99,7 @@ struct UsageWriter::Private {
     Error openError;
     std::vector<UsageRecord> pending;
     Clock::time_point firstPendingAt;
+    Clock::time_point inFlightSince; // firstPendingAt of the records in flight
     qint64 inFlight = 0; // taken by the writer, not resolved yet
     quint64 resolved = 0; // records dealt with (written, duplicate, rejected or abandoned)
     quint64 flushTarget = 0;
@@ -100,6 +110,8 @@ struct UsageWriter::Private {
     quint64 failedBeforeEpisode = 0; // failedTransactions when the current failure episode began
     QDeadlineTimer stopDeadline { QDeadlineTimer::Forever };
     UsageWriterStats stats;
+    // Last: its watchdog reads the members above until it is destroyed.
+    std::unique_ptr<WriterPriority> priority;
 };
 
 UsageWriter::UsageWriter(UsageStoreFactory openStore, UsageWriterOptions options)
@@ -182,6 +194,7 @@ bool UsageWriter::submit(UsageRecord record)
     lock.unlock();
     if (notify)
         d->wake.notify_one();
+    d->priority->recordsWaiting();
     return true;
 }
 
@@ -192,6 +205,7 @@ bool UsageWriter::flush(QDeadlineTimer deadline)
     if (d->resolved >= target)
         return !d->gaveUp;
     d->flushTarget = std::max(d->flushTarget, target);
+    d->priority->raise(); // someone waits: no longer only when the cores are free
     d->wake.notify_one();
     const bool done = waitUntil(d->progress, lock, deadline,
         [&] { return d->resolved >= target || d->state == Private::State::Stopped || d->gaveUp; });
@@ -209,6 +223,7 @@ bool UsageWriter::stop(QDeadlineTimer deadline)
         }
         d->state = Private::State::Stopping;
         d->stopDeadline = deadline;
+        d->priority->raise();
     }
     d->wake.notify_all();
     d->thread->wait();
@@ -229,23 +244,14 @@ UsageWriterStats UsageWriter::stats() const
     std::lock_guard lock(d->mutex);
     UsageWriterStats s = d->stats;
     s.queueDepth = d->queuedLocked();
+    s.idlePriority = d->priority->mode() == WriterPriority::Mode::IdleRaisedWhenLate;
+    s.priorityRaises = d->priority->raises();
     return s;
 }
 
 void UsageWriter::Private::run()
 {
-#ifdef Q_OS_LINUX
-    // SCHED_BATCH: the same CPU share as any thread (so the writer never
-    // falls behind and the crash window stays what it is), but its wake-ups
-    // do not preempt a running request thread. Its commits are CPU bursts of
-    // a few milliseconds every maxDelay; preempting the gateway's workers (or,
-    // on a small machine, whatever serves the other end of a request) for
-    // them was the 1-connection p99 (docs/gateway.md, "Overhead").
-    sched_param policy {};
-    policy.sched_priority = 0;
-    if (::sched_setscheduler(0, SCHED_BATCH, &policy) != 0) // 0: this thread
-        qCDebug(lcStorage) << "usage log: cannot use SCHED_BATCH for the writer:" << qt_error_string(errno);
-#endif
+    priority->adopt(options.idlePriority);
     auto opened = openStore();
     {
         std::lock_guard lock(mutex);
@@ -278,6 +284,7 @@ void UsageWriter::Private::run()
                     [&] { return pending.size() >= batch || flushTarget > resolved || state == State::Stopping; });
             }
             writerIdle = false;
+            inFlightSince = firstPendingAt;
             inbox.swap(pending); // `pending` keeps the emptied buffer of the last round
             inFlight = static_cast<qint64>(inbox.size());
         }
@@ -299,7 +306,18 @@ void UsageWriter::Private::run()
         // After a backlog, give the memory back.
         if (inbox.capacity() > 4 * batch)
             std::vector<UsageRecord>().swap(inbox);
+        if (priority->raised()) {
+            bool caughtUp = false;
+            {
+                std::lock_guard lock(mutex);
+                caughtUp = state == State::Running
+                    && (pending.empty() || Clock::now() - firstPendingAt < options.maxDelay);
+            }
+            if (caughtUp)
+                priority->caughtUp();
+        }
     }
+    priority->stop();
     store.reset(); // closes the connection on the thread that opened it
     std::lock_guard lock(mutex);
     progress.notify_all();

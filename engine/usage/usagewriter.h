@@ -35,6 +35,12 @@ struct UsageWriterOptions {
     // Waits between retries of a failed transaction: doubling from min to max.
     std::chrono::milliseconds retryMin { 50 };
     std::chrono::milliseconds retryMax { 5000 };
+    // Linux: run the writer under SCHED_IDLE, raised to SCHED_BATCH by a
+    // watchdog once the oldest unwritten record is `raiseAfter` old
+    // (engine/usage/writerpriority.h). Needs CAP_SYS_NICE or RLIMIT_NICE 20;
+    // without them, or when false, the writer runs under SCHED_BATCH.
+    bool idlePriority = true;
+    std::chrono::milliseconds raiseAfter { 20 };
 };
 
 // Counters for /metrics. At any moment
@@ -52,6 +58,8 @@ struct UsageWriterStats {
     qint64 lastCommitUs = 0; // duration of the last successful transaction
     int lastBatchSize = 0;
     bool failing = false; // the last transaction failed; the writer is retrying
+    bool idlePriority = false; // the writer runs under SCHED_IDLE unless raised
+    quint64 priorityRaises = 0; // times it was raised because records waited (or a flush/stop)
     QString lastError; // of the last failed transaction
 };
 

@@ -24,6 +24,11 @@
 #include <mutex>
 #include <thread>
 
+#ifdef Q_OS_LINUX
+#include <QDir>
+#include <sched.h>
+#endif
+
 using namespace signalbox::engine;
 using namespace std::chrono_literals;
 
@@ -92,6 +97,31 @@ private:
     QString m_name;
     bool m_held = false;
 };
+#ifdef Q_OS_LINUX
+// The scheduling policy of this process's thread named `name`, or -1.
+int policyOfThread(const QByteArray &name)
+{
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            return ::sched_getscheduler(tid.toInt());
+    }
+    return -1;
+}
+
+// Whether this process may move a thread from SCHED_IDLE back to SCHED_BATCH
+// (CAP_SYS_NICE or RLIMIT_NICE 20), asked of a throwaway thread.
+bool mayLeaveIdle()
+{
+    bool may = false;
+    std::thread([&may] {
+        sched_param none {};
+        may = ::sched_setscheduler(0, SCHED_IDLE, &none) == 0 && ::sched_setscheduler(0, SCHED_BATCH, &none) == 0;
+    }).join();
+    return may;
+}
+#endif
 } // namespace
 
 class TestUsageWriter : public QObject {
@@ -174,6 +204,69 @@ private Q_SLOTS:
         QCOMPARE(static_cast<quint64>(batchSizes.size()), s.transactions);
         QVERIFY(*std::max_element(batchSizes.begin(), batchSizes.end()) <= 1000);
     }
+
+#ifdef Q_OS_LINUX
+    // The writer yields the CPU to everything else (SCHED_IDLE), and its
+    // watchdog raises it when records wait while the cores are saturated,
+    // then it goes back to idle once it has caught up.
+    void theWriterYieldsTheCpuButNotItsRecords()
+    {
+        UsageWriter writer(sqliteUsageStoreFactory(m_workspace->databasePath()));
+        QVERIFY(writer.start().ok());
+        if (!mayLeaveIdle()) {
+            QCOMPARE(policyOfThread("usage-writer"), SCHED_BATCH);
+            QVERIFY(!writer.stats().idlePriority);
+            QSKIP("no CAP_SYS_NICE or RLIMIT_NICE 20 here: the writer runs under SCHED_BATCH (checked)");
+        }
+        QCOMPARE(policyOfThread("usage-writer"), SCHED_IDLE);
+        QVERIFY(writer.stats().idlePriority);
+        QCOMPARE(writer.stats().priorityRaises, quint64(0));
+
+        // Saturate every core with threads of the normal priority: an idle
+        // writer would hardly run at all; the watchdog must raise it.
+        std::atomic<bool> spin { true };
+        std::vector<std::thread> hogs;
+        const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+        for (unsigned i = 0; i < 2 * cores; ++i)
+            hogs.emplace_back([&spin] {
+                while (spin.load(std::memory_order_relaxed)) { }
+            });
+        QElapsedTimer starved;
+        starved.start();
+        // Work for tens of milliseconds of CPU: more than raiseAfter even unstarved.
+        constexpr int records = 2000;
+        for (int i = 0; i < records; ++i)
+            QVERIFY(writer.submit(record(QStringLiteral("req_busy_%1").arg(i))));
+        // No flush(): a flush raises the writer itself.
+        while (writer.stats().committed < records && starved.elapsed() < 30000)
+            std::this_thread::sleep_for(1ms);
+        const qint64 waitedMs = starved.elapsed();
+        spin = false;
+        for (std::thread &hog : hogs)
+            hog.join();
+        QCOMPARE(writer.stats().committed, quint64(records));
+        qInfo("written %lld ms after submit with %u busy threads; raised %llu times", waitedMs, 2 * cores,
+            static_cast<unsigned long long>(writer.stats().priorityRaises));
+        QVERIFY2(writer.stats().priorityRaises >= 1, "records waited for a starved writer and nobody raised it");
+
+        QVERIFY(writer.submit(record(QStringLiteral("req_quiet"))));
+        QTRY_COMPARE_WITH_TIMEOUT(writer.stats().committed, quint64(records + 1), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(policyOfThread("usage-writer"), SCHED_IDLE, 5000);
+        QVERIFY(writer.stop());
+        QCOMPARE(scalar(m_workspace->database(), QStringLiteral("SELECT count(*) FROM usage_requests")), qint64(records + 1));
+    }
+
+    void withoutIdlePriorityTheWriterRunsUnderBatch()
+    {
+        UsageWriterOptions options;
+        options.idlePriority = false;
+        UsageWriter writer(sqliteUsageStoreFactory(m_workspace->databasePath()), options);
+        QVERIFY(writer.start().ok());
+        QCOMPARE(policyOfThread("usage-writer"), SCHED_BATCH);
+        QCOMPARE(policyOfThread("usage-watchdog"), -1);
+        QVERIFY(!writer.stats().idlePriority);
+    }
+#endif
 
     void flushWaitsForEverythingSubmittedBefore()
     {

@@ -1,0 +1,163 @@
+#include "engine/usage/writerpriority.h"
+
+#include "engine/core/logging.h"
+
+#include <cerrno>
+
+#ifdef Q_OS_LINUX
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+#endif
+
+namespace signalbox::engine {
+
+namespace {
+#ifdef Q_OS_LINUX
+bool setPolicy(int tid, int policy)
+{
+    sched_param parameters {};
+    parameters.sched_priority = 0;
+    return ::sched_setscheduler(tid, policy, &parameters) == 0; // tid 0: the calling thread
+}
+
+// Whether a thread of this process may go back from SCHED_IDLE to
+// SCHED_BATCH (CAP_SYS_NICE, or RLIMIT_NICE >= 20). Asked of a throwaway
+// thread, so that a "no" leaves no thread stuck at the idle priority.
+bool mayLeaveIdle()
+{
+    bool may = false;
+    std::thread probe([&may] { may = setPolicy(0, SCHED_IDLE) && setPolicy(0, SCHED_BATCH); });
+    probe.join();
+    return may;
+}
+#endif
+} // namespace
+
+WriterPriority::WriterPriority(std::chrono::milliseconds raiseAfter, OldestWaiting oldestWaiting)
+    : m_raiseAfter(raiseAfter)
+    , m_oldestWaiting(std::move(oldestWaiting))
+{
+}
+
+WriterPriority::~WriterPriority()
+{
+    stop();
+}
+
+WriterPriority::Mode WriterPriority::adopt(bool preferIdle)
+{
+#ifdef Q_OS_LINUX
+    m_writerTid = static_cast<int>(::gettid());
+    if (preferIdle && mayLeaveIdle()) {
+        // The watchdog first: a thread inherits its creator's policy.
+        m_mode = Mode::IdleRaisedWhenLate;
+        m_watchdog = std::thread([this] { watch(); });
+        ::pthread_setname_np(m_watchdog.native_handle(), "usage-watchdog");
+        if (setPolicy(0, SCHED_IDLE))
+            return m_mode;
+        stop(); // cannot happen after the probe; be safe
+        m_mode = Mode::Default;
+    }
+    // SCHED_BATCH: the writer's wake-ups at least do not preempt a running
+    // request thread.
+    if (setPolicy(0, SCHED_BATCH)) {
+        m_mode = Mode::Batch;
+        if (preferIdle)
+            qCDebug(lcStorage) << "usage log: the writer runs under SCHED_BATCH: without CAP_SYS_NICE or an "
+                                  "RLIMIT_NICE of 20 it could not leave SCHED_IDLE when it falls behind";
+    } else {
+        qCDebug(lcStorage) << "usage log: cannot use SCHED_BATCH for the writer:" << qt_error_string(errno);
+    }
+#else
+    Q_UNUSED(preferIdle)
+#endif
+    return m_mode;
+}
+
+void WriterPriority::recordsWaiting()
+{
+    if (!m_parked.load(std::memory_order_relaxed))
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_parked.store(false, std::memory_order_relaxed);
+    }
+    m_cv.notify_one();
+}
+
+void WriterPriority::caughtUp()
+{
+#ifdef Q_OS_LINUX
+    if (m_mode != Mode::IdleRaisedWhenLate || !m_raised.load(std::memory_order_relaxed))
+        return;
+    std::lock_guard lock(m_mutex);
+    if (m_raised.load(std::memory_order_relaxed) && setPolicy(m_writerTid, SCHED_IDLE))
+        m_raised.store(false, std::memory_order_relaxed);
+#endif
+}
+
+void WriterPriority::raise()
+{
+    if (m_mode != Mode::IdleRaisedWhenLate || m_raised.load(std::memory_order_relaxed))
+        return;
+    std::lock_guard lock(m_mutex);
+    raiseLocked();
+}
+
+bool WriterPriority::raiseLocked()
+{
+#ifdef Q_OS_LINUX
+    if (m_raised.load(std::memory_order_relaxed))
+        return false;
+    if (!setPolicy(m_writerTid, SCHED_BATCH)) {
+        qCWarning(lcStorage) << "usage log: cannot raise the writer's priority:" << qt_error_string(errno);
+        return false;
+    }
+    m_raised.store(true, std::memory_order_relaxed);
+    m_raises.fetch_add(1, std::memory_order_relaxed);
+    return true;
+#else
+    return false;
+#endif
+}
+
+void WriterPriority::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_cv.notify_all();
+    if (m_watchdog.joinable())
+        m_watchdog.join();
+}
+
+void WriterPriority::watch()
+{
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+        // Parked before looking, so that a record queued after the look
+        // finds the flag set and wakes us (recordsWaiting()).
+        m_parked.store(true, std::memory_order_relaxed);
+        lock.unlock();
+        const std::optional<Clock::time_point> oldest = m_oldestWaiting();
+        lock.lock();
+        if (!oldest) {
+            m_cv.wait(lock, [this] { return m_stopping || !m_parked.load(std::memory_order_relaxed); });
+            continue;
+        }
+        m_parked.store(false, std::memory_order_relaxed);
+        const Clock::time_point due = *oldest + m_raiseAfter;
+        if (Clock::now() < due) {
+            m_cv.wait_until(lock, due, [this] { return m_stopping; });
+            continue;
+        }
+        if (raiseLocked())
+            m_watchdogRaises.fetch_add(1, std::memory_order_relaxed);
+        // Raised (or already): look again after another interval.
+        m_cv.wait_for(lock, m_raiseAfter, [this] { return m_stopping; });
+    }
+}
+
+} // namespace signalbox::engine
