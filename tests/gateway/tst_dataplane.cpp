@@ -625,6 +625,11 @@ private Q_SLOTS:
         QCOMPARE(metrics->status(), 200);
         QVERIFY2(metrics->body().contains("signalbox_requests_total{"), metrics->body().left(500).constData());
         QVERIFY(metrics->body().contains("provider=\"fa\""));
+        // The usage writer's health, for alerts on lost accounting.
+        QVERIFY2(metrics->body().contains("\nsignalbox_usage_rows_rejected 0\n"), metrics->body().constData());
+        QVERIFY(metrics->body().contains("\nsignalbox_usage_rows_abandoned 0\n"));
+        QVERIFY(metrics->body().contains("\nsignalbox_usage_writer_failing 0\n"));
+        QVERIFY(metrics->body().contains("\nsignalbox_usage_writer_raises "));
     }
 
     // Last: everything the earlier tests sent and logged.

@@ -394,6 +394,16 @@ private:
             const auto stats = usage->stats();
             metrics->setGauge("signalbox_usage_queue_depth", "Usage rows waiting for the writer", static_cast<double>(stats.queueDepth));
             metrics->setGauge("signalbox_usage_rows_committed", "Usage rows written since start", static_cast<double>(stats.committed));
+            // Lost or refused accounting: alert on anything but 0 (docs/usage-log.md).
+            metrics->setGauge("signalbox_usage_rows_rejected", "Usage records refused by validation since start (a gateway bug)",
+                              static_cast<double>(stats.rejected));
+            metrics->setGauge("signalbox_usage_rows_abandoned", "Usage records given up at a shutdown deadline",
+                              static_cast<double>(stats.abandoned));
+            metrics->setGauge("signalbox_usage_writer_failing", "1 while the usage log's transactions fail and are retried",
+                              stats.failing ? 1.0 : 0.0);
+            metrics->setGauge("signalbox_usage_writer_raises",
+                              "Times the idle-priority usage writer was raised because records waited",
+                              static_cast<double>(stats.priorityRaises));
         }
         responder.respond(200, {{QByteArrayLiteral("Content-Type"), GatewayMetrics::contentType()}},
                           metrics->render());
