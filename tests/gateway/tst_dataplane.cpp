@@ -269,6 +269,12 @@ private Q_SLOTS:
         // The client did not ask for usage: Signalbox asked for it, and kept it.
         for (const auto &event : events)
             QVERIFY2(!event.data.contains("\"usage\":{"), event.data.constData());
+        // Chunks with "usage":null (every chunk but the last, with include_usage)
+        // pass untouched: no cost or provider edited in.
+        for (qsizetype i = 0; i + 1 < events.size(); ++i) {
+            QVERIFY2(events[i].data.contains("\"usage\":null"), events[i].data.constData());
+            QVERIFY2(!events[i].data.contains("\"provider\""), events[i].data.constData());
+        }
         QCOMPARE(m_a->lastRequest()
                      ->json()
                      .value(QStringLiteral("stream_options"))

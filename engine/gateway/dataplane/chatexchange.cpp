@@ -269,13 +269,22 @@ void ChatExchange::onEvent(const SseEvent &event)
     }
     // A data event that is not a JSON object would break the client's
     // parser: dropped, counted, recorded with the request.
-    if (!event.data.startsWith('{') || !jsonObjectMembers(event.data)) {
+    const std::optional<QList<JsonMember>> members
+        = event.data.startsWith('{') ? jsonObjectMembers(event.data) : std::nullopt;
+    if (!members) {
         ++m_droppedEvents;
         return;
     }
-    const bool mentionsUsage = event.data.contains("\"usage\"");
+    // Only a chunk with usage (the last one) or an error is parsed whole.
+    // With include_usage, which Signalbox always asks for, every other chunk
+    // carries "usage":null: parsing those was most of a stream's CPU.
+    bool carriesUsage = false;
+    for (const JsonMember &member : *members) {
+        if (member.key == "usage")
+            carriesUsage = member.value != "null";
+    }
     const bool mentionsError = event.data.startsWith("{\"error\"") || event.data.contains("\"error\":{");
-    if (!mentionsUsage && !mentionsError) {
+    if (!carriesUsage && !mentionsError) {
         const bool content = carriesContent(event.data);
         m_contentEvents += content ? 1 : 0;
         forward(event.raw, content);
@@ -306,15 +315,13 @@ void ChatExchange::onEvent(const SseEvent &event)
         return; // the usage chunk Signalbox asked for on its own: not the client's
     // Add the cost to the usage the client sees (OpenRouter does the same).
     QByteArray edited = event.data;
-    if (auto members = jsonObjectMembers(event.data)) {
-        for (const auto &member : *members) {
-            if (member.key != "usage")
-                continue;
-            if (auto usageWithCost = jsonObjectWithEdits(member.value, {{"cost", costJson()}})) {
-                if (auto whole = jsonObjectWithEdits(event.data, {{"usage", *usageWithCost},
-                                                                  {"provider", jsonQuoted(m_offering->provider->id.toUtf8())}}))
-                    edited = *whole;
-            }
+    for (const JsonMember &member : *members) {
+        if (member.key != "usage")
+            continue;
+        if (auto usageWithCost = jsonObjectWithEdits(member.value, {{"cost", costJson()}})) {
+            if (auto whole = jsonObjectWithEdits(event.data, {{"usage", *usageWithCost},
+                                                              {"provider", jsonQuoted(m_offering->provider->id.toUtf8())}}))
+                edited = *whole;
         }
     }
     const bool content = hasChoices && carriesContent(event.data);
