@@ -95,6 +95,7 @@ private slots:
     void malformedRequestIs400();
     void slowlorisGets408();
     void streamingChunksArriveSeparately();
+    void batchedChunksLeaveTogether();
     void clientGoneMidStream();
     void backpressureSignalsWritable();
     void maxConnectionsAnswers503();
@@ -307,6 +308,46 @@ void TestHttpServer::streamingChunksArriveSeparately()
     }
     QVERIFY(client.readCount() >= 5);
     QCOMPARE(client.events().size(), 5);
+}
+
+void TestHttpServer::batchedChunksLeaveTogether()
+{
+    // Chunk 1 at once; 2 and 3 written 50 ms apart inside a batch that ends
+    // at 150 ms; 4 inside a batch that only endStream() closes.
+    auto server = startServer([](HttpRequestPtr, HttpResponder responder, QObject *context) {
+        responder.beginStream(200, {{"Content-Type", "text/event-stream"}});
+        responder.writeChunk("data: 1\n\n");
+        responder.beginBatch();
+        QTimer::singleShot(50, context, [responder]() mutable { responder.writeChunk("data: 2\n\n"); });
+        QTimer::singleShot(100, context, [responder]() mutable {
+            responder.writeChunk("data: 3\n\n");
+            if (responder.bufferedBytes() < 2 * qsizetype(sizeof("data: 2\n\n")))
+                responder.writeChunk("data: bufferedBytes does not count the batch\n\n");
+        });
+        QTimer::singleShot(150, context, [responder]() mutable { responder.endBatch(); });
+        QTimer::singleShot(200, context, [responder]() mutable {
+            responder.beginBatch();
+            responder.writeChunk("data: 4\n\n");
+            responder.endStream();
+        });
+    });
+    QVERIFY(server);
+    RawHttpClient client;
+    client.connectToPort(server->serverPort());
+    client.send(RawHttpClient::buildRequest("POST", "/v1/chat/completions", R"({"stream":true})"));
+    QTRY_VERIFY(client.isComplete());
+    QCOMPARE(client.status(), 200);
+    QVERIFY(!client.framingError());
+    QVERIFY(client.raw().endsWith("\r\n0\r\n\r\n"));
+    const auto &chunks = client.chunks();
+    QCOMPARE(chunks.size(), 4);
+    for (int i = 0; i < 4; ++i)
+        QCOMPARE(chunks[i].data, "data: " + QByteArray::number(i + 1) + "\n\n");
+    // 2 and 3 (written 50 ms apart) left together when the batch ended,
+    // at 150 ms: well after 1.
+    QVERIFY(chunks[2].at - chunks[1].at < std::chrono::milliseconds(25));
+    QVERIFY(chunks[1].at - chunks[0].at >= std::chrono::milliseconds(120));
+    QVERIFY(chunks[3].at > chunks[2].at);
 }
 
 void TestHttpServer::clientGoneMidStream()

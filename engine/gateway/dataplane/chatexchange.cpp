@@ -226,7 +226,11 @@ void ChatExchange::onData(QByteArrayView bytes)
         return;
     m_dataArrived = Clock::now();
     if (m_mode == Mode::Stream) {
-        if (!m_sse.feed(bytes, [this](const SseEvent &event) { onEvent(event); })) {
+        m_inUpstreamRead = true;
+        const bool wellFormed = m_sse.feed(bytes, [this](const SseEvent &event) { onEvent(event); });
+        m_inUpstreamRead = false;
+        endBatch();
+        if (!wellFormed) {
             m_streamError = true;
             if (m_call) {
                 auto call = std::exchange(m_call, nullptr);
@@ -346,9 +350,30 @@ void ChatExchange::forward(QByteArrayView bytes, bool content)
 {
     if (!beginClientStream())
         return;
+    // Until the first token has left, every event goes out at once (time to
+    // first token); after it, the rest of this upstream read leaves in one send().
+    if (m_inUpstreamRead && m_firstTokenAt && !m_batching) {
+        m_responder.beginBatch();
+        m_batching = true;
+    }
     m_responder.writeChunk(bytes);
     if (content && !m_firstTokenAt)
         m_firstTokenAt = Clock::now();
+    if (!m_batching)
+        applyBackpressure();
+}
+
+void ChatExchange::endBatch()
+{
+    if (!m_batching)
+        return;
+    m_batching = false;
+    m_responder.endBatch();
+    applyBackpressure();
+}
+
+void ChatExchange::applyBackpressure()
+{
     if (!m_responder.isWritable() && m_call) {
         // The client reads slower than the provider writes: stop reading the
         // provider until the client caught up (the kernel's buffers then push
@@ -489,8 +514,10 @@ void ChatExchange::finishStream(bool clean, const QString &error)
 {
     if (!m_costSettled || !m_tokens.reported)
         settleCost();
-    if (clean) {
+    if (clean)
         beginClientStream();
+    m_responder.beginBatch(); // the last event and the stream's end: one send()
+    if (clean) {
         m_responder.writeChunk("data: [DONE]\n\n");
         m_record.status = UsageStatus::Ok;
         if (m_droppedEvents > 0) {

@@ -55,6 +55,10 @@ private:
     void onClientGone();
 
     void forward(QByteArrayView bytes, bool content);
+
+    void endBatch();
+
+    void applyBackpressure();
     bool beginClientStream();
     void finishStream(bool clean, const QString &error);
     void finishBuffered();
@@ -92,6 +96,11 @@ private:
     QByteArray m_body; // buffered answer or error body
     SseAssembler m_sse;
     bool m_clientStreamStarted = false;
+    // Inside one upstream read: events after the first content one are
+    // batched into one send() (HttpResponder::beginBatch), flushed when the
+    // read has been handled.
+    bool m_inUpstreamRead = false;
+    bool m_batching = false;
     bool m_sawDone = false;
     bool m_streamError = false;
     int m_contentEvents = 0;

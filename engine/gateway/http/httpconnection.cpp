@@ -297,6 +297,10 @@ void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArra
 
 void HttpConnection::writeOut(QByteArrayView bytes)
 {
+    if (m_batching) {
+        m_batch += bytes;
+        return;
+    }
 #ifdef Q_OS_LINUX
     // Straight into the kernel while Qt holds nothing for this socket: a
     // buffered QTcpSocket::write() enables the socket's write notifier and
@@ -389,11 +393,32 @@ bool HttpConnection::sendChunk(detail::ResponseChannel &channel, QByteArrayView 
     return true;
 }
 
+void HttpConnection::beginBatch(detail::ResponseChannel &channel)
+{
+    if (owns(channel, detail::ResponseChannel::State::Streaming))
+        m_batching = true;
+}
+
+void HttpConnection::endBatch(detail::ResponseChannel &channel)
+{
+    if (!m_batching || !owns(channel, detail::ResponseChannel::State::Streaming))
+        return;
+    m_batching = false;
+    if (m_batch.isEmpty())
+        return;
+    writeOut(std::exchange(m_batch, QByteArray()));
+    m_socket->flush();
+    if (m_socket->bytesToWrite() >= m_limits.writeHighWaterBytes)
+        channel.waitingWritable = true;
+}
+
 bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)
 {
     if (!owns(channel, detail::ResponseChannel::State::Streaming))
         return false;
-    QByteArray last = std::exchange(m_heldHead, QByteArray());
+    QByteArray last = std::exchange(m_batch, QByteArray()); // the end closes any batch
+    m_batching = false;
+    last += std::exchange(m_heldHead, QByteArray());
     if (m_chunked && !m_headRequest)
         last += "0\r\n\r\n";
     if (!last.isEmpty())
@@ -406,7 +431,7 @@ bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)
 
 qint64 HttpConnection::bufferedBytes() const
 {
-    return m_socket->bytesToWrite() + m_heldHead.size();
+    return m_socket->bytesToWrite() + m_heldHead.size() + m_batch.size();
 }
 
 void HttpConnection::onBytesWritten()

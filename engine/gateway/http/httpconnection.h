@@ -70,6 +70,9 @@ public:
     bool sendStreamHead(detail::ResponseChannel &channel, int status, const HttpHeaders &headers);
     bool sendChunk(detail::ResponseChannel &channel, QByteArrayView data);
     bool sendStreamEnd(detail::ResponseChannel &channel);
+    // Chunks between these leave in one send() (HttpResponder::beginBatch).
+    void beginBatch(detail::ResponseChannel &channel);
+    void endBatch(detail::ResponseChannel &channel);
     qint64 bufferedBytes() const;
     qint64 writeHighWater() const { return m_limits.writeHighWaterBytes; }
 
@@ -113,6 +116,10 @@ private:
     // A stream's head waits for its first chunk (one send() for both); the
     // zero timer sends it alone if no chunk follows in this event-loop turn.
     QByteArray m_heldHead;
+    // Stream bytes collected between beginBatch() and endBatch() (or the
+    // stream's end); writeOut() appends here while m_batching.
+    QByteArray m_batch;
+    bool m_batching = false;
     QTimer m_headTimer;
     QByteArray m_buffer; // read, not yet parsed
     QHostAddress m_peerAddress;

@@ -65,6 +65,18 @@ bool HttpResponder::endStream()
     return connection && connection->sendStreamEnd(*m_channel);
 }
 
+void HttpResponder::beginBatch()
+{
+    if (HttpConnection *connection = connectionOf(m_channel))
+        connection->beginBatch(*m_channel);
+}
+
+void HttpResponder::endBatch()
+{
+    if (HttpConnection *connection = connectionOf(m_channel))
+        connection->endBatch(*m_channel);
+}
+
 qint64 HttpResponder::bufferedBytes() const
 {
     HttpConnection *connection = connectionOf(m_channel);

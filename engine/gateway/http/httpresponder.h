@@ -48,6 +48,12 @@ public:
     bool beginStream(int status, const HttpHeaders &headers);
     bool writeChunk(QByteArrayView data); // an empty chunk is ignored, never a terminator
     bool endStream();
+    // Chunks written between these two leave in one send() at endBatch() (or
+    // at endStream(), which closes a batch): for events that arrived
+    // together, so that ten events cost one system call, not ten. Never keep
+    // a batch open across event-loop turns: that would hold events back.
+    void beginBatch();
+    void endBatch();
 
     // Backpressure: bytes queued in user space for this connection. At or
     // above HttpLimits::writeHighWaterBytes isWritable() is false; after
