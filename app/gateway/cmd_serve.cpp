@@ -6,14 +6,11 @@
 #include "engine/core/version.h"
 #include "engine/gateway/configreloader.h"
 #include "engine/gateway/gateway.h"
+#include "engine/gateway/runtimefile.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QSaveFile>
 #include <QHostAddress>
 
 #include <algorithm>
@@ -109,36 +106,6 @@ void warnUnroutable(const engine::RoutingTable &table, const engine::Catalog &ba
         if (!provider.usable && table.catalog().offeringsOfProvider(provider.id).size() > 0 && !base.provider(provider.id))
             warn(QStringLiteral("provider %1 is not routable: %2").arg(provider.id, provider.unusableReason));
     }
-}
-
-// gateway.json in the workspace folder: how `status` finds this process.
-engine::Result<void> writeRuntimeFile(const QString &path, const ListenAddress &bound, const QString &workspaceFolder)
-{
-    const QJsonObject info{
-        {QStringLiteral("pid"), static_cast<qint64>(QCoreApplication::applicationPid())},
-        {QStringLiteral("url"), QStringLiteral("http://%1").arg(bound.text())},
-        {QStringLiteral("address"), bound.host.toString()},
-        {QStringLiteral("port"), bound.port},
-        {QStringLiteral("started_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-        {QStringLiteral("version"), QString::fromLatin1(kVersion)},
-        {QStringLiteral("workspace"), QDir::toNativeSeparators(workspaceFolder)},
-    };
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(info).toJson()) < 0 || !file.commit())
-        return engine::Error{QStringLiteral("storage"), QStringLiteral("cannot write %1: %2").arg(path, file.errorString())};
-    return {};
-}
-
-// Only our own: a second gateway on the same workspace may have replaced it.
-void removeRuntimeFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return;
-    const QJsonObject info = QJsonDocument::fromJson(file.readAll()).object();
-    file.close();
-    if (info.value(QStringLiteral("pid")).toInteger() == QCoreApplication::applicationPid())
-        QFile::remove(path);
 }
 
 } // namespace
@@ -258,8 +225,16 @@ int runServe(const CommandContext &context, const QStringList &arguments)
     QObject::connect(&signals_, &engine::ShutdownSignals::reloadRequested, &reloader,
                      [&reloader] { (void)reloader.reloadNow(QStringLiteral("SIGHUP")); });
 
-    const QString runtimeFile = QDir(workspace.value()->folder()).filePath(QLatin1String(engine::Workspace::kRuntimeFileName));
-    if (auto written = writeRuntimeFile(runtimeFile, bound, workspace.value()->folder()); !written)
+    const QString folder = workspace.value()->folder();
+    engine::GatewayRuntimeInfo runtime;
+    runtime.url = QStringLiteral("http://%1").arg(bound.text());
+    runtime.address = bound.host.toString();
+    runtime.port = bound.port;
+    runtime.startedAt = QDateTime::currentDateTimeUtc();
+    runtime.version = QString::fromLatin1(kVersion);
+    runtime.workspace = QDir::toNativeSeparators(folder);
+    runtime.process = QStringLiteral("%1 serve").arg(QLatin1String(kProgram));
+    if (auto written = engine::writeGatewayRuntimeFile(folder, runtime); !written)
         warn(QStringLiteral("%1; `status` will not find this gateway").arg(written.error().message));
 
     say(QStringLiteral("%1 %2: workspace %3 (schema %4), %5 routable offerings, listening on http://%6; ready, stop "
@@ -271,7 +246,7 @@ int runServe(const CommandContext &context, const QStringList &arguments)
             .arg(bound.text()));
     QCoreApplication::exec();
     gateway.stop(std::chrono::seconds(5));
-    removeRuntimeFile(runtimeFile);
+    engine::removeGatewayRuntimeFile(folder);
     say(QStringLiteral("%1: stopping (signal %2)").arg(QLatin1String(kProgram)).arg(received));
     return ExitOk;
 }

@@ -1,11 +1,12 @@
 // signalbox-gateway status: the health of the gateway serving this workspace,
-// found through the gateway.json that `serve` keeps in the workspace folder.
+// found through the gateway.json that `serve` (or the console) keeps in the
+// workspace folder (engine/gateway/runtimefile.h).
 
 #include "app/gateway/commands.h"
+#include "engine/gateway/runtimefile.h"
 
 #include <QDir>
 #include <QEventLoop>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -79,24 +80,25 @@ int runStatus(const CommandContext &context, const QStringList &arguments)
     if (!workspace)
         return failWith(workspace.error());
 
-    const QString path = QDir(workspace.value()->folder()).filePath(QLatin1String(engine::Workspace::kRuntimeFileName));
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(ExitUnreachable, QStringLiteral("no gateway is running on workspace %1 (start one with: %2 serve)")
+    const auto runtime = engine::readGatewayRuntimeFile(workspace.value()->folder());
+    if (!runtime && runtime.error().code == QLatin1String("absent"))
+        return fail(ExitUnreachable, QStringLiteral("no gateway is running on workspace %1 (start one with: %2 serve, or "
+                                                    "turn on the gateway in the console)")
                                          .arg(QDir::toNativeSeparators(workspace.value()->folder()), QLatin1String(kProgram)));
-    const QJsonObject info = QJsonDocument::fromJson(file.readAll()).object();
-    const QUrl url(info.value(QStringLiteral("url")).toString());
-    const qint64 pid = info.value(QStringLiteral("pid")).toInteger();
-    if (!url.isValid() || url.scheme() != QLatin1String("http"))
-        return fail(ExitUnreachable, QStringLiteral("%1 is damaged (no gateway URL in it); restart the gateway").arg(path));
+    if (!runtime)
+        return fail(ExitUnreachable, QStringLiteral("%1; restart the gateway").arg(runtime.error().message));
+    const QUrl url(runtime->url);
+    const qint64 pid = runtime->pid;
+    const QString startedAt = runtime->startedAt.isValid() ? runtime->startedAt.toString(Qt::ISODateWithMs) : QString();
+    const QString process = runtime->process.isEmpty() ? QStringLiteral("pid %1").arg(pid)
+                                                       : QStringLiteral("pid %1, %2").arg(pid).arg(runtime->process);
 
     const Probe probe = probeHealth(url.resolved(QUrl(QStringLiteral("/health"))), std::chrono::seconds(3));
     if (!probe.ok)
-        return fail(ExitUnreachable, QStringLiteral("the gateway of workspace %1 (pid %2, %3) does not answer: %4; it may have "
+        return fail(ExitUnreachable, QStringLiteral("the gateway of workspace %1 (%2, %3) does not answer: %4; it may have "
                                                     "stopped without cleaning up")
-                                         .arg(QDir::toNativeSeparators(workspace.value()->folder()))
-                                         .arg(pid)
-                                         .arg(url.toString(), probe.error));
+                                         .arg(QDir::toNativeSeparators(workspace.value()->folder()), process,
+                                              url.toString(), probe.error));
 
     const QJsonObject &health = probe.health;
     const auto workspaceVersion = engine::Workspace::configVersion(workspace.value()->database());
@@ -107,7 +109,8 @@ int runStatus(const CommandContext &context, const QStringList &arguments)
         QJsonObject out = health;
         out.insert(QStringLiteral("url"), url.toString());
         out.insert(QStringLiteral("pid"), pid);
-        out.insert(QStringLiteral("started_at"), info.value(QStringLiteral("started_at")));
+        out.insert(QStringLiteral("started_at"), startedAt);
+        out.insert(QStringLiteral("process"), runtime->process);
         out.insert(QStringLiteral("workspace"), QDir::toNativeSeparators(workspace.value()->folder()));
         if (workspaceVersion)
             out.insert(QStringLiteral("workspace_config_version"), workspaceVersion.value());
@@ -117,10 +120,10 @@ int runStatus(const CommandContext &context, const QStringList &arguments)
     }
     const auto number = [&health](const char *name) { return health.value(QLatin1String(name)).toInteger(); };
     QString text;
-    text += QStringLiteral("gateway      %1 (pid %2), version %3\n").arg(url.toString()).arg(pid).arg(health.value(QStringLiteral("version")).toString());
+    text += QStringLiteral("gateway      %1 (%2), version %3\n").arg(url.toString(), process, health.value(QStringLiteral("version")).toString());
     text += QStringLiteral("status       %1, up %2 (since %3)\n")
                 .arg(health.value(QStringLiteral("status")).toString(), duration(number("uptime_s")),
-                     info.value(QStringLiteral("started_at")).toString());
+                     startedAt);
     text += QStringLiteral("requests     %1 in flight, %2 answered, %3 errors\n").arg(number("in_flight")).arg(number("requests")).arg(number("errors"));
     text += QStringLiteral("routing      %1 routable offerings\n").arg(number("routable_offerings"));
     if (workspaceVersion)

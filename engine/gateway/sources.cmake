@@ -5,6 +5,7 @@ find_package(HttpParser REQUIRED)
 target_sources(signalbox_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/gateway.cpp ${CMAKE_CURRENT_LIST_DIR}/gateway.h
     ${CMAKE_CURRENT_LIST_DIR}/configreloader.cpp ${CMAKE_CURRENT_LIST_DIR}/configreloader.h
+    ${CMAKE_CURRENT_LIST_DIR}/runtimefile.cpp ${CMAKE_CURRENT_LIST_DIR}/runtimefile.h
     ${CMAKE_CURRENT_LIST_DIR}/http/httpconnection.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httpconnection.h
     ${CMAKE_CURRENT_LIST_DIR}/http/httphandler.h
     ${CMAKE_CURRENT_LIST_DIR}/http/httplimits.cpp ${CMAKE_CURRENT_LIST_DIR}/http/httplimits.h

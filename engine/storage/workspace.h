@@ -45,8 +45,9 @@ public:
     // (migration 5's triggers). One indexed read; a running gateway polls it.
     static Result<qint64> configVersion(QSqlDatabase db);
 
-    // The file a running `signalbox-gateway serve` keeps in the workspace
-    // folder (address, pid, start time) for `status` to find it.
+    // The file a running gateway (`signalbox-gateway serve` or the
+    // console's) keeps in the workspace folder for `status` to find it
+    // (engine/gateway/runtimefile.h).
     static constexpr char kRuntimeFileName[] = "gateway.json";
 
 private:

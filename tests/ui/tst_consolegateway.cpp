@@ -10,10 +10,12 @@
 
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/userstore.h"
+#include "engine/gateway/runtimefile.h"
 #include "engine/keys/virtualkeys.h"
 #include "engine/sandbox/fakeprovider.h"
 #include "engine/storage/workspace.h"
 #include "engine/usage/sqliteusagestore.h"
+#include "tests/support/clirunner.h"
 #include "ui/gateway/gatewaycontroller.h"
 #include "ui/gateway/gatewaypanel.h"
 #include "ui/mainwindow.h"
@@ -120,6 +122,18 @@ private Q_SLOTS:
         QVERIFY2(m_window->gatewayStatusText().contains(base), qPrintable(m_window->gatewayStatusText()));
         QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("0 requests")));
 
+        // `signalbox-gateway status` finds it, as it finds a headless gateway.
+        const auto runtime = engine::readGatewayRuntimeFile(m_workspace->folder());
+        QVERIFY2(runtime, qPrintable(runtime ? QString() : runtime.error().message));
+        QCOMPARE(runtime->url + QStringLiteral("/v1"), base);
+        QCOMPARE(runtime->pid, QCoreApplication::applicationPid());
+        QCOMPARE(runtime->process, QStringLiteral("Signalbox console"));
+        const QStringList statusArguments{QStringLiteral("--workspace"), m_workspace->folder(), QStringLiteral("status")};
+        const auto status = testing::runCli(QStringLiteral(SIGNALBOX_GATEWAY_BIN), statusArguments);
+        QVERIFY2(status.exitCode == 0, qPrintable(status.describe()));
+        QVERIFY2(status.out.contains(runtime->url) && status.out.contains(QStringLiteral("Signalbox console")),
+                 qPrintable(status.describe()));
+
         // The sandbox, switched on where a person would: Settings.
         auto *sandboxToggle = m_window->findChild<QCheckBox *>(QStringLiteral("sandboxToggle"));
         auto *sandboxLabel = m_window->findChild<QLabel *>(QStringLiteral("sandboxLabel"));
@@ -153,6 +167,10 @@ private Q_SLOTS:
         m_controller->stop();
         QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Stopped, kWaitMs);
         QVERIFY(m_window->gatewayStatusText().contains(QStringLiteral("stopped")));
+        QCOMPARE(engine::readGatewayRuntimeFile(m_workspace->folder()).error().code, QStringLiteral("absent"));
+        const auto afterStop = testing::runCli(QStringLiteral(SIGNALBOX_GATEWAY_BIN), statusArguments);
+        QVERIFY2(afterStop.exitCode == 5 && afterStop.err.contains(QStringLiteral("no gateway is running")),
+                 qPrintable(afterStop.describe()));
 
         // Stopped means flushed: the row is there the moment the state says so.
         auto store = engine::SqliteUsageStore::open(m_workspace->databasePath());

@@ -4,9 +4,13 @@
 #include "engine/catalog/userstore.h"
 #include "engine/gateway/configreloader.h"
 #include "engine/gateway/gateway.h"
+#include "engine/gateway/runtimefile.h"
 #include "engine/sandbox/fakeprovider.h"
+#include "engine/core/version.h"
 #include "engine/storage/database.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QTcpServer>
@@ -160,6 +164,24 @@ struct GatewayController::ControlSide final : QObject {
                      : QString();
     }
 
+    QString workspaceFolder() const { return QFileInfo(databasePath).absolutePath(); }
+
+    // gateway.json, so that `signalbox-gateway status` finds the console's
+    // gateway as it finds a headless one (engine/gateway/runtimefile.h).
+    void announce(quint16 port)
+    {
+        engine::GatewayRuntimeInfo info;
+        info.url = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        info.address = QStringLiteral("127.0.0.1");
+        info.port = port;
+        info.startedAt = QDateTime::currentDateTimeUtc();
+        info.version = QString::fromLatin1(kVersion);
+        info.workspace = QDir::toNativeSeparators(workspaceFolder());
+        info.process = QStringLiteral("Signalbox console");
+        if (auto written = engine::writeGatewayRuntimeFile(workspaceFolder(), info); !written)
+            qCWarning(lcConsoleGateway).noquote() << written.error().message << "-- `signalbox-gateway status` will not find it";
+    }
+
     void stopGateway()
     {
         if (healthTimer)
@@ -167,6 +189,8 @@ struct GatewayController::ControlSide final : QObject {
         reloader.reset(); // holds a copy of the connection and a pointer to the gateway
         if (gateway) {
             const bool wasRunning = gateway->isRunning();
+            if (wasRunning)
+                engine::removeGatewayRuntimeFile(workspaceFolder());
             gateway->stop(options.stopGrace); // every usage row written before it returns
             gateway.reset();
             if (wasRunning)
@@ -252,6 +276,7 @@ struct GatewayController::ControlSide final : QObject {
         healthTimer->setInterval(options.healthInterval);
         healthTimer->start();
         const quint16 bound = gateway->port();
+        announce(bound);
         qCInfo(lcConsoleGateway).noquote() << QStringLiteral("listening on http://127.0.0.1:%1").arg(bound);
         post(owner, [target = owner, generation, bound, snapshot = counters()] {
             if (generation == target->m_startGeneration)
