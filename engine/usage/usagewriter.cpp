@@ -244,15 +244,16 @@ UsageWriterStats UsageWriter::stats() const
     std::lock_guard lock(d->mutex);
     UsageWriterStats s = d->stats;
     s.queueDepth = d->queuedLocked();
-    s.idlePriority = d->priority->mode() == WriterPriority::Mode::IdleRaisedWhenLate;
+    s.idlePriority = d->priority->mode() == WriterPriority::Mode::IdleBursts;
     s.priorityRaises = d->priority->raises();
     return s;
 }
 
 void UsageWriter::Private::run()
 {
-    priority->adopt(options.idlePriority);
     auto opened = openStore();
+    if (opened)
+        priority->adopt(options.idlePriority); // before Running: stats() reads the mode
     {
         std::lock_guard lock(mutex);
         if (!opened) {
@@ -306,7 +307,7 @@ void UsageWriter::Private::run()
         // After a backlog, give the memory back.
         if (inbox.capacity() > 4 * batch)
             std::vector<UsageRecord>().swap(inbox);
-        if (priority->raised()) {
+        if (priority->late()) {
             bool caughtUp = false;
             {
                 std::lock_guard lock(mutex);
@@ -353,7 +354,9 @@ std::size_t UsageWriter::Private::writeValid(UsageStore &store, std::span<const 
     for (;;) {
         QElapsedTimer timer;
         timer.start();
+        priority->enterBurst(); // SCHED_IDLE unless late: no lock of ours is held here
         auto written = store.append(records);
+        priority->leaveBurst();
         if (written) {
             committed(records, written.value(), timer.nsecsElapsed() / 1000);
             return records.size();

@@ -49,30 +49,53 @@ WriterPriority::Mode WriterPriority::adopt(bool preferIdle)
 {
 #ifdef Q_OS_LINUX
     m_writerTid = static_cast<int>(::gettid());
-    if (preferIdle && mayLeaveIdle()) {
-        // The watchdog first: a thread inherits its creator's policy.
-        m_mode = Mode::IdleRaisedWhenLate;
-        m_watchdog = std::thread([this] { watch(); });
-        ::pthread_setname_np(m_watchdog.native_handle(), "usage-watchdog");
-        if (setPolicy(0, SCHED_IDLE))
-            return m_mode;
-        stop(); // cannot happen after the probe; be safe
-        m_mode = Mode::Default;
-    }
-    // SCHED_BATCH: the writer's wake-ups at least do not preempt a running
-    // request thread.
-    if (setPolicy(0, SCHED_BATCH)) {
-        m_mode = Mode::Batch;
-        if (preferIdle)
-            qCDebug(lcStorage) << "usage log: the writer runs under SCHED_BATCH: without CAP_SYS_NICE or an "
-                                  "RLIMIT_NICE of 20 it could not leave SCHED_IDLE when it falls behind";
-    } else {
+    // SCHED_BATCH: the writer's wake-ups do not preempt a running request thread.
+    if (!setPolicy(0, SCHED_BATCH)) {
         qCDebug(lcStorage) << "usage log: cannot use SCHED_BATCH for the writer:" << qt_error_string(errno);
+        return m_mode;
     }
+    m_mode = Mode::Batch;
+    if (!preferIdle)
+        return m_mode;
+    if (!mayLeaveIdle()) {
+        qCDebug(lcStorage) << "usage log: the writer's store work runs under SCHED_BATCH: without CAP_SYS_NICE or "
+                              "an RLIMIT_NICE of 20 it could not leave SCHED_IDLE when it falls behind";
+        return m_mode;
+    }
+    m_mode = Mode::IdleBursts;
+    m_watchdog = std::thread([this] { watch(); });
+    ::pthread_setname_np(m_watchdog.native_handle(), "usage-watchdog");
 #else
     Q_UNUSED(preferIdle)
 #endif
     return m_mode;
+}
+
+void WriterPriority::enterBurst()
+{
+#ifdef Q_OS_LINUX
+    if (m_mode != Mode::IdleBursts)
+        return;
+    // Announce first, then look: a watchdog marking us late either is seen
+    // here or sees the burst (and moves it back to SCHED_BATCH).
+    m_inIdleBurst.store(true);
+    if (m_late.load()) {
+        m_inIdleBurst.store(false);
+        return;
+    }
+    m_burstLowered = setPolicy(0, SCHED_IDLE);
+#endif
+}
+
+void WriterPriority::leaveBurst()
+{
+#ifdef Q_OS_LINUX
+    m_inIdleBurst.store(false);
+    if (m_burstLowered) {
+        m_burstLowered = false;
+        setPolicy(0, SCHED_BATCH);
+    }
+#endif
 }
 
 void WriterPriority::recordsWaiting()
@@ -88,38 +111,25 @@ void WriterPriority::recordsWaiting()
 
 void WriterPriority::caughtUp()
 {
-#ifdef Q_OS_LINUX
-    if (m_mode != Mode::IdleRaisedWhenLate || !m_raised.load(std::memory_order_relaxed))
-        return;
-    std::lock_guard lock(m_mutex);
-    if (m_raised.load(std::memory_order_relaxed) && setPolicy(m_writerTid, SCHED_IDLE))
-        m_raised.store(false, std::memory_order_relaxed);
-#endif
+    m_late.store(false);
 }
 
 void WriterPriority::raise()
 {
-    if (m_mode != Mode::IdleRaisedWhenLate || m_raised.load(std::memory_order_relaxed))
-        return;
-    std::lock_guard lock(m_mutex);
-    raiseLocked();
+    if (m_mode == Mode::IdleBursts && markLate())
+        m_raises.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool WriterPriority::raiseLocked()
+bool WriterPriority::markLate()
 {
+    const bool wasLate = m_late.exchange(true);
 #ifdef Q_OS_LINUX
-    if (m_raised.load(std::memory_order_relaxed))
-        return false;
-    if (!setPolicy(m_writerTid, SCHED_BATCH)) {
+    // Whether or not it was late already: a burst that lowered itself just
+    // before it saw the mark is moved back here, at the latest one interval on.
+    if (m_inIdleBurst.load() && !setPolicy(m_writerTid, SCHED_BATCH) && errno != ESRCH)
         qCWarning(lcStorage) << "usage log: cannot raise the writer's priority:" << qt_error_string(errno);
-        return false;
-    }
-    m_raised.store(true, std::memory_order_relaxed);
-    m_raises.fetch_add(1, std::memory_order_relaxed);
-    return true;
-#else
-    return false;
 #endif
+    return !wasLate;
 }
 
 void WriterPriority::stop()
@@ -153,9 +163,12 @@ void WriterPriority::watch()
             m_cv.wait_until(lock, due, [this] { return m_stopping; });
             continue;
         }
-        if (raiseLocked())
+        if (markLate()) {
+            m_raises.fetch_add(1, std::memory_order_relaxed);
             m_watchdogRaises.fetch_add(1, std::memory_order_relaxed);
-        // Raised (or already): look again after another interval.
+        }
+        // Look again after another interval (and move a burst that lowered
+        // itself meanwhile back up).
         m_cv.wait_for(lock, m_raiseAfter, [this] { return m_stopping; });
     }
 }

@@ -3,17 +3,24 @@
 // (about a millisecond every few); at the normal priority a burst delays
 // whatever request thread the kernel puts on the same core, which was most of
 // the gateway's 1-connection p99 (docs/gateway.md, "Overhead"). So the writer
-// runs under SCHED_IDLE: any other thread preempts it at once, and a core
-// running only it counts as free.
+// does its store work under SCHED_IDLE: any other thread preempts it at once,
+// and a core running only it counts as free.
+//
+// Only the store work: the writer runs under SCHED_BATCH otherwise, and
+// always while it holds a lock a request thread may need (its queue's mutex,
+// another thread's malloc arena when it frees their records). An idle-priority
+// thread preempted while holding such a lock would stall the request threads
+// for as long as the machine is busy.
 //
 // An idle thread can starve while the machine is saturated, and records must
 // not wait for that (the crash window, docs/usage-log.md). A watchdog thread
-// at the normal priority raises the writer to SCHED_BATCH (a fair share)
-// once the oldest unwritten record is `raiseAfter` old; the writer lowers
-// itself again when it has caught up. Leaving SCHED_IDLE needs CAP_SYS_NICE
-// or an RLIMIT_NICE of 20 (systemd: LimitNICE=+0): without it the writer
-// stays at SCHED_BATCH all along, as before, and there is no watchdog.
-// Linux only; elsewhere the writer keeps the default priority.
+// at the normal priority marks the writer late — its bursts then run under
+// SCHED_BATCH, a fair share — once the oldest unwritten record is
+// `raiseAfter` old; flush() and stop() do too; the writer clears it when it
+// has caught up. Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of
+// 20 (systemd: LimitNICE=+0): without it the writer stays under SCHED_BATCH
+// all along, as before, and there is no watchdog. Linux only; elsewhere the
+// writer keeps the default priority.
 
 #include <QtGlobal>
 
@@ -35,47 +42,56 @@ public:
     // Called by the watchdog with no lock of this class held.
     using OldestWaiting = std::function<std::optional<Clock::time_point>()>;
 
-    enum class Mode { Default, Batch, IdleRaisedWhenLate };
+    enum class Mode { Default, Batch, IdleBursts };
 
     WriterPriority(std::chrono::milliseconds raiseAfter, OldestWaiting oldestWaiting);
     ~WriterPriority(); // stops the watchdog
 
-    // On the writer thread, once: picks the mode (IdleRaisedWhenLate when
-    // `preferIdle` and the process may leave SCHED_IDLE again), applies it
-    // to the calling thread and starts the watchdog if there is one.
+    // On the writer thread, once: SCHED_BATCH for it, and IdleBursts with a
+    // watchdog when `preferIdle` and the process may leave SCHED_IDLE again.
     Mode adopt(bool preferIdle);
+    // On the writer thread, around its store work, holding no lock another
+    // thread may wait for: SCHED_IDLE unless late, then SCHED_BATCH again.
+    void enterBurst();
+    void leaveBurst();
     // From submit(), after the record is queued: wakes a parked watchdog.
     // One relaxed atomic load unless the watchdog sleeps with nothing to watch.
     void recordsWaiting();
-    // Back to SCHED_IDLE if raised. On the writer thread, when it has caught up.
+    // On the writer thread, when nothing old waits any more: bursts go back
+    // to SCHED_IDLE.
     void caughtUp();
-    // To SCHED_BATCH now (someone waits: flush(), stop()). Any thread.
+    // Late now (someone waits: flush(), stop()); any thread, no lock taken.
     void raise();
-    // Stops the watchdog; the writer keeps its current policy.
+    // Stops the watchdog.
     void stop();
 
     Mode mode() const { return m_mode; }
-    // Times the writer was raised: by the watchdog, and in all.
+    // Times the writer was found late and raised: by the watchdog, and in all.
     quint64 raisesByWatchdog() const { return m_watchdogRaises.load(std::memory_order_relaxed); }
     quint64 raises() const { return m_raises.load(std::memory_order_relaxed); }
-    bool raised() const { return m_raised.load(std::memory_order_relaxed); }
+    bool late() const { return m_late.load(std::memory_order_relaxed); }
 
 private:
     void watch();
-    bool raiseLocked();
+    // Marks late and moves a burst in progress to SCHED_BATCH; true if it
+    // was not late before.
+    bool markLate();
 
     const std::chrono::milliseconds m_raiseAfter;
     const OldestWaiting m_oldestWaiting;
     Mode m_mode = Mode::Default; // set once by adopt(), before the watchdog starts
     int m_writerTid = 0;
 
-    std::mutex m_mutex; // policy changes and the watchdog's sleep
+    std::atomic<bool> m_late { false };
+    std::atomic<bool> m_inIdleBurst { false }; // the writer is (about to be) under SCHED_IDLE
+    bool m_burstLowered = false; // writer thread only: enterBurst() set SCHED_IDLE
+    std::atomic<quint64> m_raises { 0 };
+    std::atomic<quint64> m_watchdogRaises { 0 };
+
+    std::mutex m_mutex; // the watchdog's sleep; never taken by the writer thread
     std::condition_variable m_cv;
     bool m_stopping = false;
     std::atomic<bool> m_parked { false }; // the watchdog sleeps until recordsWaiting()
-    std::atomic<bool> m_raised { false };
-    std::atomic<quint64> m_raises { 0 };
-    std::atomic<quint64> m_watchdogRaises { 0 };
     std::thread m_watchdog;
 };
 

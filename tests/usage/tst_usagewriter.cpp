@@ -213,17 +213,93 @@ private Q_SLOTS:
     {
         UsageWriter writer(sqliteUsageStoreFactory(m_workspace->databasePath()));
         QVERIFY(writer.start().ok());
+        // At rest (and whenever it holds a lock) the writer runs under SCHED_BATCH.
+        QCOMPARE(policyOfThread("usage-writer"), SCHED_BATCH);
         if (!mayLeaveIdle()) {
-            QCOMPARE(policyOfThread("usage-writer"), SCHED_BATCH);
             QVERIFY(!writer.stats().idlePriority);
+            QCOMPARE(policyOfThread("usage-watchdog"), -1);
             QSKIP("no CAP_SYS_NICE or RLIMIT_NICE 20 here: the writer runs under SCHED_BATCH (checked)");
         }
-        QCOMPARE(policyOfThread("usage-writer"), SCHED_IDLE);
         QVERIFY(writer.stats().idlePriority);
         QCOMPARE(writer.stats().priorityRaises, quint64(0));
 
-        // Saturate every core with threads of the normal priority: an idle
-        // writer would hardly run at all; the watchdog must raise it.
+        // Its store work runs under SCHED_IDLE: looked for while batches of
+        // 300 rows (a few milliseconds of work each) go in.
+        constexpr int rounds = 30;
+        constexpr int perRound = 300;
+        bool sawIdle = false;
+        for (int round = 0; round < rounds && !sawIdle; ++round) {
+            const quint64 before = writer.stats().committed;
+            for (int i = 0; i < perRound; ++i)
+                QVERIFY(writer.submit(record(QStringLiteral("req_bulk_%1_%2").arg(round).arg(i))));
+            QElapsedTimer roundTimer;
+            roundTimer.start();
+            while (writer.stats().committed < before + perRound && roundTimer.elapsed() < 30000)
+                sawIdle = sawIdle || policyOfThread("usage-writer") == SCHED_IDLE;
+            QCOMPARE(writer.stats().committed, before + perRound);
+        }
+        QVERIFY2(sawIdle, "the writer's store work never ran under SCHED_IDLE");
+        const quint64 bulk = writer.stats().committed;
+
+        // Saturate every core with threads of the normal priority: idle
+        // bursts would hardly run at all; the watchdog must raise them. Twice:
+        // the second episode shows the writer went back to idle in between.
+        for (int episode = 1; episode <= 2; ++episode) {
+            std::atomic<bool> spin { true };
+            std::vector<std::thread> hogs;
+            const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+            for (unsigned i = 0; i < 2 * cores; ++i)
+                hogs.emplace_back([&spin] {
+                    while (spin.load(std::memory_order_relaxed)) { }
+                });
+            QElapsedTimer starved;
+            starved.start();
+            // Tens of milliseconds of CPU: more than raiseAfter even unstarved.
+            constexpr int records = 2000;
+            const quint64 before = writer.stats().committed;
+            for (int i = 0; i < records; ++i)
+                QVERIFY(writer.submit(record(QStringLiteral("req_busy_%1_%2").arg(episode).arg(i))));
+            // No flush(): a flush raises the writer itself.
+            while (writer.stats().committed < before + records && starved.elapsed() < 30000)
+                std::this_thread::sleep_for(1ms);
+            const qint64 waitedMs = starved.elapsed();
+            spin = false;
+            for (std::thread &hog : hogs)
+                hog.join();
+            QCOMPARE(writer.stats().committed, before + records);
+            qInfo("episode %d: written %lld ms after submit with %u busy threads; raised %llu times in all", episode,
+                waitedMs, 2 * cores, static_cast<unsigned long long>(writer.stats().priorityRaises));
+            QVERIFY2(writer.stats().priorityRaises >= static_cast<quint64>(episode),
+                "records waited for a starved writer and nobody raised it");
+            // Caught up: a quiet record, and the next episode starts idle again.
+            QVERIFY(writer.submit(record(QStringLiteral("req_quiet_%1").arg(episode))));
+            QTRY_COMPARE_WITH_TIMEOUT(writer.stats().committed, before + records + 1, 5000);
+        }
+        QCOMPARE(policyOfThread("usage-writer"), SCHED_BATCH);
+        QVERIFY(writer.stop());
+        QCOMPARE(scalar(m_workspace->database(), QStringLiteral("SELECT count(*) FROM usage_requests")),
+            static_cast<qint64>(bulk + 2 * 2001));
+    }
+
+    // A trickle of records while every core is saturated: each is written
+    // soon after submit (the crash window), not when the machine calms down.
+    // (The first design lowered the writer while it held a lock the watchdog
+    // needed: records then waited 0.7-4.3 s.)
+    void aSaturatedMachineDoesNotHoldRecordsBack()
+    {
+        std::mutex submittedMutex;
+        QHash<QString, QElapsedTimer> submitted;
+        std::atomic<qint64> worstMs { 0 };
+        UsageWriter writer(sqliteUsageStoreFactory(m_workspace->databasePath()));
+        writer.setCommitCallback([&](std::span<const UsageRecord> written) {
+            std::lock_guard lock(submittedMutex);
+            for (const UsageRecord &r : written) {
+                const qint64 waited = submitted.value(r.id).elapsed();
+                qint64 worst = worstMs.load();
+                while (waited > worst && !worstMs.compare_exchange_weak(worst, waited)) { }
+            }
+        });
+        QVERIFY(writer.start().ok());
         std::atomic<bool> spin { true };
         std::vector<std::thread> hogs;
         const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
@@ -231,29 +307,29 @@ private Q_SLOTS:
             hogs.emplace_back([&spin] {
                 while (spin.load(std::memory_order_relaxed)) { }
             });
-        QElapsedTimer starved;
-        starved.start();
-        // Work for tens of milliseconds of CPU: more than raiseAfter even unstarved.
-        constexpr int records = 2000;
-        for (int i = 0; i < records; ++i)
-            QVERIFY(writer.submit(record(QStringLiteral("req_busy_%1").arg(i))));
-        // No flush(): a flush raises the writer itself.
-        while (writer.stats().committed < records && starved.elapsed() < 30000)
+        constexpr int records = 600;
+        for (int i = 0; i < records; ++i) {
+            const QString id = QStringLiteral("req_trickle_%1").arg(i);
+            {
+                std::lock_guard lock(submittedMutex);
+                submitted[id].start();
+            }
+            QVERIFY(writer.submit(record(id)));
+            std::this_thread::sleep_for(2ms);
+        }
+        QElapsedTimer drain;
+        drain.start();
+        while (writer.stats().committed < records && drain.elapsed() < 30000)
             std::this_thread::sleep_for(1ms);
-        const qint64 waitedMs = starved.elapsed();
         spin = false;
         for (std::thread &hog : hogs)
             hog.join();
         QCOMPARE(writer.stats().committed, quint64(records));
-        qInfo("written %lld ms after submit with %u busy threads; raised %llu times", waitedMs, 2 * cores,
-            static_cast<unsigned long long>(writer.stats().priorityRaises));
-        QVERIFY2(writer.stats().priorityRaises >= 1, "records waited for a starved writer and nobody raised it");
-
-        QVERIFY(writer.submit(record(QStringLiteral("req_quiet"))));
-        QTRY_COMPARE_WITH_TIMEOUT(writer.stats().committed, quint64(records + 1), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(policyOfThread("usage-writer"), SCHED_IDLE, 5000);
-        QVERIFY(writer.stop());
-        QCOMPARE(scalar(m_workspace->database(), QStringLiteral("SELECT count(*) FROM usage_requests")), qint64(records + 1));
+        qInfo("worst wait from submit to commit: %lld ms (idle priority: %s, raised %llu times)", worstMs.load(),
+            writer.stats().idlePriority ? "yes" : "no", static_cast<unsigned long long>(writer.stats().priorityRaises));
+        // The crash window's bound is ~100 ms (docs/usage-log.md); some slack
+        // for a loaded CI machine. The lock-holding design measured 36-222 ms here.
+        QVERIFY2(worstMs.load() < 150, qPrintable(QString::number(worstMs.load())));
     }
 
     void withoutIdlePriorityTheWriterRunsUnderBatch()
