@@ -127,9 +127,11 @@ QJsonObject Gateway::health() const
                      {QStringLiteral("version"), QString::fromLatin1(kVersion)},
                      {QStringLiteral("uptime_s"), static_cast<qint64>(uptime.count())}};
     if (const DataPlane *plane = m_dataPlane.get()) {
-        body.insert(QStringLiteral("in_flight"), plane->inFlight.load(std::memory_order_relaxed));
-        body.insert(QStringLiteral("requests"), plane->requests.load(std::memory_order_relaxed));
+        // `requests` first (acquire): a request it counts has left inFlight.
+        const qint64 requests = plane->requests.load(std::memory_order_acquire);
         body.insert(QStringLiteral("errors"), plane->errors.load(std::memory_order_relaxed));
+        body.insert(QStringLiteral("in_flight"), plane->inFlight.load(std::memory_order_relaxed));
+        body.insert(QStringLiteral("requests"), requests);
         if (const auto table = plane->routingTable())
             body.insert(QStringLiteral("routable_offerings"), table->usableOfferings());
     }

@@ -731,13 +731,17 @@ void ChatExchange::complete()
         o.attempts = static_cast<int>(m_record.attempts.size());
         metrics->observe(o);
     }
-    m_plane.noteFinished(m_record.httpStatus);
+    DataPlane &plane = m_plane;
+    const int httpStatus = m_record.httpStatus;
     if (UsageWriter *usage = m_plane.usage())
         usage->submit(std::move(m_record));
     if (m_onDone) {
         auto onDone = std::move(m_onDone);
-        onDone(this);
+        onDone(this); // no longer in flight (the exchange itself is released later)
     }
+    // Counted as finished only now: a health reading never shows one request
+    // both finished and in flight (noteFinished()).
+    plane.noteFinished(httpStatus);
 }
 
 } // namespace signalbox::engine

@@ -73,11 +73,13 @@ public:
     // 400 or more (or nothing at all): what `signalbox-gateway status` shows.
     std::atomic<qint64> requests{0};
     std::atomic<qint64> errors{0};
+    // After the request left inFlight: release, so that a reader that loads
+    // `requests` (acquire) before `inFlight` never counts a request twice.
     void noteFinished(int httpStatus)
     {
-        requests.fetch_add(1, std::memory_order_relaxed);
         if (httpStatus >= 400 || httpStatus == 0)
             errors.fetch_add(1, std::memory_order_relaxed);
+        requests.fetch_add(1, std::memory_order_release);
     }
     // Forgets every authenticated key: after a configuration change (a key
     // revoked, rotated or expired early), the next request asks the database.
