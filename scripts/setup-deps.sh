@@ -6,6 +6,7 @@ set -euo pipefail
 
 # Build: compiler, CMake, Ninja, Qt 6 (>= 6.4) with Charts, SQLite driver and SVG icons.
 # yaml-cpp: the configuration file of `signalbox-gateway config` (docs/config.md).
+# rapidjson-dev: validating streamed JSON without building a document (docs/http-stack.md).
 # libsqlite3-dev: the usage log's inserts through SQLite's C API, on the library
 # Qt's QSQLITE driver uses (docs/usage-log.md, "Cost of a row").
 # Tests and screenshots: Xvfb for running the console without a desktop.
@@ -13,7 +14,7 @@ DEBIAN_PACKAGES=(
     build-essential cmake ninja-build git pkg-config ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools
     libqt6sql6-sqlite libqt6svg6 libgl-dev libqt6opengl6-dev libhttp-parser-dev
-    libcurl4-openssl-dev qtkeychain-qt6-dev libyaml-cpp-dev libsqlite3-dev
+    libcurl4-openssl-dev qtkeychain-qt6-dev libyaml-cpp-dev libsqlite3-dev rapidjson-dev
     xvfb xauth
 )
 # Tests only: Node.js runs the reference implementations the cost engine is

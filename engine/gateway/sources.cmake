@@ -23,6 +23,12 @@ target_sources(signalbox_engine PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/chatrequest.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/dataplane.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/dataplane.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonsplice.h
+    ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonvalidate.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/jsonvalidate.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/routing.h
     ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.cpp ${CMAKE_CURRENT_LIST_DIR}/dataplane/sse.h
 )
+# RapidJSON (header-only): validating streamed chunks and answers without
+# building a document (dataplane/jsonvalidate.h). SYSTEM: its headers are not
+# warning-clean under our flags.
+find_package(RapidJSON REQUIRED)
+target_include_directories(signalbox_engine SYSTEM PRIVATE ${RAPIDJSON_INCLUDE_DIRS})

@@ -168,6 +168,11 @@ ResponsePlan streamAnswer(const ChatRequest &request, const ChatAnswer &answer, 
             const QByteArray broken = contentChunkJson(answer, "broken", usageNull);
             writer.event(at, QByteArrayLiteral("this line is not server-sent events\n\n"));
             writer.data(at, broken.first(broken.size() / 2));
+            // Damage a lenient scanner would let through: two objects in
+            // one event, a misspelt literal, bytes that are not UTF-8.
+            writer.data(at, broken + broken);
+            writer.data(at, QByteArray(broken).replace("\"broken\"", "nul"));
+            writer.data(at, QByteArray(broken).replace("broken", "\xC3\x28"));
         }
         if (i < sent)
             writer.data(contentAt(behaviour, i), contentChunkJson(answer, answer.pieces.at(i), usageNull),

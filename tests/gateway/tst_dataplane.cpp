@@ -455,6 +455,10 @@ private Q_SLOTS:
         const UsageRecord malformed = usageRow(client->header("x-request-id"));
         QCOMPARE(malformed.status, UsageStatus::Ok);
         QCOMPARE(malformed.errorClass, QStringLiteral("upstream_malformed_events"));
+        // Every damaged event dropped, the subtle ones included (two objects in
+        // one event, a bad literal, bytes not UTF-8: each with "usage":null).
+        QVERIFY2(malformed.errorMessage.startsWith(QStringLiteral("5 malformed event(s)")),
+                 qPrintable(malformed.errorMessage));
 
         m_a->setDefaultBehaviour(FakeBehaviour { .completionTokens = 4, .fault = FakeFault::SplitEvents });
         auto split = chat(chatBody(QStringLiteral("acme/chat"), true));

@@ -5,6 +5,7 @@
 #include "engine/catalog/userstore.h"
 #include "engine/gateway/dataplane/chatrequest.h"
 #include "engine/gateway/dataplane/jsonsplice.h"
+#include "engine/gateway/dataplane/jsonvalidate.h"
 #include "engine/gateway/dataplane/routing.h"
 #include "engine/gateway/dataplane/sse.h"
 #include "engine/gateway/gateway.h"
@@ -38,6 +39,44 @@ class TestDataPlaneUnits : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The validator the relay uses instead of building a QJsonDocument:
+    // agrees with QJsonDocument on everything a provider might send.
+    void wellFormedJson_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<bool>("wellFormed");
+        QTest::newRow("chunk") << QByteArray("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}") << true;
+        QTest::newRow("spaces around") << QByteArray(" \n{\"a\": [1, 2.5e3, -0, true, false, null]}\r\n") << true;
+        QTest::newRow("utf-8 and escapes") << QByteArray("{\"t\":\"caf\xC3\xA9 \\u00e9 \\ud83d\\ude00\"}") << true;
+        QTest::newRow("two objects") << QByteArray("{\"usage\":null}{\"usage\":null}") << false;
+        QTest::newRow("bad literal") << QByteArray("{\"x\":nul,\"usage\":null}") << false;
+        QTest::newRow("not utf-8") << QByteArray("{\"t\":\"\xC3\x28\",\"usage\":null}") << false;
+        QTest::newRow("half") << QByteArray("{\"choices\":[{\"delta\":{\"con") << false;
+        QTest::newRow("trailing comma") << QByteArray("{\"a\":1,}") << false;
+        QTest::newRow("NaN") << QByteArray("{\"a\":NaN}") << false;
+        QTest::newRow("comment") << QByteArray("{\"a\":1 /* x */}") << false;
+        QTest::newRow("empty") << QByteArray() << false;
+        QTest::newRow("spaces only") << QByteArray("  \n") << false;
+        QTest::newRow("control character in string") << QByteArray("{\"a\":\"x\ty\"}") << false;
+        QTest::newRow("nul byte after") << QByteArray("{}\0", 3) << false;
+        QTest::newRow("deep nesting") << (QByteArray(100000, '[') + QByteArray(100000, ']')) << true;
+        QTest::newRow("deep and unclosed") << QByteArray(100000, '[') << false;
+    }
+    void wellFormedJson()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(bool, wellFormed);
+        QCOMPARE(isWellFormedJson(json), wellFormed);
+        // The same verdict as Qt's parser, except where Qt is lenient (a raw
+        // control character in a string, which RFC 8259 and clients refuse)
+        // or limited (nesting).
+        if (json.size() < 1000 && QByteArrayView(QTest::currentDataTag()) != "control character in string") {
+            QJsonParseError error {};
+            QJsonDocument::fromJson(json, &error);
+            QCOMPARE(error.error == QJsonParseError::NoError, wellFormed);
+        }
+    }
+
     void spliceKeepsOtherBytes()
     {
         const QByteArray body(samples::kRequestWithOwnedFields);

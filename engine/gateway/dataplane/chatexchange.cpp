@@ -4,6 +4,7 @@
 #include "engine/cost/costengine.h"
 #include "engine/gateway/dataplane/dataplane.h"
 #include "engine/gateway/dataplane/jsonsplice.h"
+#include "engine/gateway/dataplane/jsonvalidate.h"
 #include "engine/gateway/http/httplimits.h"
 #include "engine/gateway/metrics/gatewaymetrics.h"
 #include "engine/keys/providerkeys.h"
@@ -273,15 +274,17 @@ void ChatExchange::onEvent(const SseEvent &event)
     }
     // A data event that is not a JSON object would break the client's
     // parser: dropped, counted, recorded with the request.
-    const std::optional<QList<JsonMember>> members
-        = event.data.startsWith('{') ? jsonObjectMembers(event.data) : std::nullopt;
+    const std::optional<QList<JsonMember>> members = event.data.startsWith('{') && isWellFormedJson(event.data)
+        ? jsonObjectMembers(event.data)
+        : std::nullopt;
     if (!members) {
         ++m_droppedEvents;
         return;
     }
-    // Only a chunk with usage (the last one) or an error is parsed whole.
-    // With include_usage, which Signalbox always asks for, every other chunk
-    // carries "usage":null: parsing those was most of a stream's CPU.
+    // Validated without a document; only a chunk with usage (the last one)
+    // or an error is parsed into one. With include_usage, which Signalbox
+    // always asks for, every other chunk carries "usage":null: parsing those
+    // whole was most of a stream's CPU.
     bool carriesUsage = false;
     for (const JsonMember &member : *members) {
         if (member.key == "usage")
@@ -536,8 +539,10 @@ void ChatExchange::finishStream(bool clean, const QString &error)
 
 void ChatExchange::finishBuffered()
 {
-    const QJsonDocument document = QJsonDocument::fromJson(m_body);
-    if (!document.isObject()) {
+    // Validated without building a document; only `usage` is parsed.
+    const std::optional<QList<JsonMember>> members
+        = isWellFormedJson(m_body) ? jsonObjectMembers(m_body) : std::nullopt;
+    if (!members) {
         m_lastFailure = m_offering->provider->id + QStringLiteral(": the answer is not JSON");
         m_lastStatus = 0;
         m_lastWasTimeout = false;
@@ -547,19 +552,21 @@ void ChatExchange::finishBuffered()
     }
     recordAttempt(QStringLiteral("ok"), m_head.status, true);
 
-    const QJsonObject answer = document.object();
-    m_tokens = tokenCountsFromUsage(answer.value(QStringLiteral("usage")).toObject());
+    QByteArrayView usageValue; // the last one, as a JSON object reader would keep
+    for (const JsonMember &member : *members) {
+        if (member.key == "usage")
+            usageValue = member.value;
+    }
+    const bool usageIsObject = usageValue.startsWith('{');
+    m_tokens = tokenCountsFromUsage(
+        usageIsObject ? QJsonDocument::fromJson(usageValue.toByteArray()).object() : QJsonObject());
     settleCost();
 
     QList<JsonEdit> edits{{"provider", jsonQuoted(m_offering->provider->id.toUtf8())}};
     QByteArray usageJson;
-    if (auto members = jsonObjectMembers(m_body)) {
-        for (const auto &member : *members) {
-            if (member.key == "usage" && member.value.startsWith('{')) {
-                if (auto edited = jsonObjectWithEdits(member.value, {{"cost", costJson()}}))
-                    usageJson = *edited;
-            }
-        }
+    if (usageIsObject) {
+        if (auto edited = jsonObjectWithEdits(usageValue, {{"cost", costJson()}}))
+            usageJson = *edited;
     }
     if (usageJson.isEmpty()) {
         // No usage from the provider: ours, estimated.
