@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <semaphore>
 #include <vector>
 
 namespace signalbox::engine {
@@ -92,7 +93,16 @@ struct UsageWriter::Private {
     std::mutex stopMutex; // stop() and the destructor
 
     mutable std::mutex mutex;
-    std::condition_variable wake; // the writer: records, a flush, stop
+    // The writer waits for records, a flush or stop on `kick`: a semaphore,
+    // not a condition variable, so that it wakes (under SCHED_IDLE) holding
+    // no lock (writerpriority.h). `wake` is for its retry back-off only.
+    std::counting_semaphore<> kick { 0 };
+    std::condition_variable wake;
+    void wakeWriter()
+    {
+        kick.release();
+        wake.notify_all();
+    }
     std::condition_variable space; // submitters waiting at maxQueued
     std::condition_variable progress; // flush() and start(): records resolved, store opened, writer gone
     State state = State::NotStarted;
@@ -178,7 +188,7 @@ bool UsageWriter::submit(UsageRecord record)
         --d->waitingSubmitters;
         if (d->gaveUp) {
             lock.unlock();
-            d->wake.notify_one();
+            d->wakeWriter();
             qCCritical(lcStorage) << "usage log: the writer gave up; record" << record.id
                                   << "not written:" << figures(record);
             return false;
@@ -193,7 +203,7 @@ bool UsageWriter::submit(UsageRecord record)
         = d->writerIdle && (wasEmpty || d->pending.size() == static_cast<std::size_t>(d->options.maxBatch));
     lock.unlock();
     if (notify)
-        d->wake.notify_one();
+        d->wakeWriter();
     d->priority->recordsWaiting();
     return true;
 }
@@ -206,7 +216,7 @@ bool UsageWriter::flush(QDeadlineTimer deadline)
         return !d->gaveUp;
     d->flushTarget = std::max(d->flushTarget, target);
     d->priority->raise(); // someone waits: no longer only when the cores are free
-    d->wake.notify_one();
+    d->wakeWriter();
     const bool done = waitUntil(d->progress, lock, deadline,
         [&] { return d->resolved >= target || d->state == Private::State::Stopped || d->gaveUp; });
     return done && d->resolved >= target && !d->gaveUp;
@@ -225,7 +235,7 @@ bool UsageWriter::stop(QDeadlineTimer deadline)
         d->stopDeadline = deadline;
         d->priority->raise();
     }
-    d->wake.notify_all();
+    d->wakeWriter();
     d->thread->wait();
     std::lock_guard lock(d->mutex);
     d->state = Private::State::Stopped;
@@ -272,22 +282,39 @@ void UsageWriter::Private::run()
     inbox.reserve(static_cast<std::size_t>(options.maxBatch));
     const auto batch = static_cast<std::size_t>(options.maxBatch);
     for (;;) {
+        // Under SCHED_BATCH while the lock is held (priority->hold()); waits
+        // on `kick` under SCHED_IDLE, holding nothing (priority->yield()).
+        bool take = false;
+        bool done = false;
+        std::optional<Clock::time_point> until; // waiting for company, until then
         {
-            std::unique_lock lock(mutex);
+            std::lock_guard lock(mutex);
             writerIdle = true;
-            wake.wait(lock, [&] { return !pending.empty() || (state == State::Stopping && waitingSubmitters == 0); });
-            if (pending.empty())
-                break; // stopping, and everything is written
-            // Wait a little for company, so that a steady trickle of requests
-            // costs one transaction per maxDelay rather than one each.
-            if (state != State::Stopping && flushTarget <= resolved && pending.size() < batch) {
-                wake.wait_until(lock, firstPendingAt + options.maxDelay,
-                    [&] { return pending.size() >= batch || flushTarget > resolved || state == State::Stopping; });
+            if (pending.empty()) {
+                done = state == State::Stopping && waitingSubmitters == 0; // everything is written
+            } else if (state != State::Stopping && flushTarget <= resolved && pending.size() < batch
+                       && Clock::now() < firstPendingAt + options.maxDelay) {
+                // Wait a little for company, so that a steady trickle of
+                // requests costs one transaction per maxDelay rather than one each.
+                until = firstPendingAt + options.maxDelay;
+            } else {
+                take = true;
+                writerIdle = false;
+                inFlightSince = firstPendingAt;
+                inbox.swap(pending); // `pending` keeps the emptied buffer of the last round
+                inFlight = static_cast<qint64>(inbox.size());
             }
-            writerIdle = false;
-            inFlightSince = firstPendingAt;
-            inbox.swap(pending); // `pending` keeps the emptied buffer of the last round
-            inFlight = static_cast<qint64>(inbox.size());
+        }
+        if (done)
+            break;
+        if (!take) {
+            priority->yield();
+            if (until)
+                (void)kick.try_acquire_until(*until);
+            else
+                kick.acquire();
+            priority->hold();
+            continue;
         }
 
         std::vector<const UsageRecord *> lost;
@@ -354,9 +381,9 @@ std::size_t UsageWriter::Private::writeValid(UsageStore &store, std::span<const 
     for (;;) {
         QElapsedTimer timer;
         timer.start();
-        priority->enterBurst(); // SCHED_IDLE unless late: no lock of ours is held here
+        priority->yield(); // SCHED_IDLE unless late: no lock is held in the store's work
         auto written = store.append(records);
-        priority->leaveBurst();
+        priority->hold();
         if (written) {
             committed(records, written.value(), timer.nsecsElapsed() / 1000);
             return records.size();

@@ -71,28 +71,29 @@ WriterPriority::Mode WriterPriority::adopt(bool preferIdle)
     return m_mode;
 }
 
-void WriterPriority::enterBurst()
+void WriterPriority::yield()
 {
 #ifdef Q_OS_LINUX
     if (m_mode != Mode::IdleBursts)
         return;
     // Announce first, then look: a watchdog marking us late either is seen
-    // here or sees the burst (and moves it back to SCHED_BATCH).
-    m_inIdleBurst.store(true);
+    // here or sees us yielding (and moves us back to SCHED_BATCH).
+    m_yielding.store(true);
     if (m_late.load()) {
-        m_inIdleBurst.store(false);
+        m_yielding.store(false);
         return;
     }
-    m_burstLowered = setPolicy(0, SCHED_IDLE);
+    if (!m_lowered)
+        m_lowered = setPolicy(0, SCHED_IDLE);
 #endif
 }
 
-void WriterPriority::leaveBurst()
+void WriterPriority::hold()
 {
 #ifdef Q_OS_LINUX
-    m_inIdleBurst.store(false);
-    if (m_burstLowered) {
-        m_burstLowered = false;
+    m_yielding.store(false);
+    if (m_lowered) {
+        m_lowered = false;
         setPolicy(0, SCHED_BATCH);
     }
 #endif
@@ -124,9 +125,9 @@ bool WriterPriority::markLate()
 {
     const bool wasLate = m_late.exchange(true);
 #ifdef Q_OS_LINUX
-    // Whether or not it was late already: a burst that lowered itself just
+    // Whether or not it was late already: a writer that lowered itself just
     // before it saw the mark is moved back here, at the latest one interval on.
-    if (m_inIdleBurst.load() && !setPolicy(m_writerTid, SCHED_BATCH) && errno != ESRCH)
+    if (m_yielding.load() && !setPolicy(m_writerTid, SCHED_BATCH) && errno != ESRCH)
         qCWarning(lcStorage) << "usage log: cannot raise the writer's priority:" << qt_error_string(errno);
 #endif
     return !wasLate;
@@ -167,7 +168,7 @@ void WriterPriority::watch()
             m_raises.fetch_add(1, std::memory_order_relaxed);
             m_watchdogRaises.fetch_add(1, std::memory_order_relaxed);
         }
-        // Look again after another interval (and move a burst that lowered
+        // Look again after another interval (and move a writer that lowered
         // itself meanwhile back up).
         m_cv.wait_for(lock, m_raiseAfter, [this] { return m_stopping; });
     }

@@ -1,16 +1,18 @@
 #pragma once
 // The usage writer's CPU priority. Its commits are bursts of SQLite work
-// (about a millisecond every few); at the normal priority a burst delays
-// whatever request thread the kernel puts on the same core, which was most of
-// the gateway's 1-connection p99 (docs/gateway.md, "Overhead"). So the writer
-// does its store work under SCHED_IDLE: any other thread preempts it at once,
-// and a core running only it counts as free.
+// (about a millisecond every few), and it wakes every few milliseconds; at
+// the normal priority both delay whatever request thread the kernel puts on
+// the same core, which was most of the gateway's 1-connection p99
+// (docs/gateway.md, "Overhead"). So the writer waits, wakes and does its store
+// work under SCHED_IDLE: any other thread preempts it at once, and a core
+// running only it counts as free.
 //
-// Only the store work: the writer runs under SCHED_BATCH otherwise, and
-// always while it holds a lock a request thread may need (its queue's mutex,
-// another thread's malloc arena when it frees their records). An idle-priority
+// Never while it holds a lock: around every lock a request thread may need
+// (its queue's mutex, another thread's malloc arena when it frees their
+// records, Qt's logging) the writer is under SCHED_BATCH. An idle-priority
 // thread preempted while holding such a lock would stall the request threads
-// for as long as the machine is busy.
+// for as long as the machine is busy. So the writer waits on a semaphore, not
+// on a condition variable (which wakes holding its mutex).
 //
 // An idle thread can starve while the machine is saturated, and records must
 // not wait for that (the crash window, docs/usage-log.md). A watchdog thread
@@ -50,10 +52,12 @@ public:
     // On the writer thread, once: SCHED_BATCH for it, and IdleBursts with a
     // watchdog when `preferIdle` and the process may leave SCHED_IDLE again.
     Mode adopt(bool preferIdle);
-    // On the writer thread, around its store work, holding no lock another
-    // thread may wait for: SCHED_IDLE unless late, then SCHED_BATCH again.
-    void enterBurst();
-    void leaveBurst();
+    // On the writer thread. yield(): from here until hold() it takes no lock
+    // another thread may wait for (it waits on a semaphore, or runs the
+    // store): SCHED_IDLE unless late. hold(): SCHED_BATCH again, before it
+    // takes one.
+    void yield();
+    void hold();
     // From submit(), after the record is queued: wakes a parked watchdog.
     // One relaxed atomic load unless the watchdog sleeps with nothing to watch.
     void recordsWaiting();
@@ -73,7 +77,7 @@ public:
 
 private:
     void watch();
-    // Marks late and moves a burst in progress to SCHED_BATCH; true if it
+    // Marks late and moves a yielding writer to SCHED_BATCH; true if it
     // was not late before.
     bool markLate();
 
@@ -83,8 +87,8 @@ private:
     int m_writerTid = 0;
 
     std::atomic<bool> m_late { false };
-    std::atomic<bool> m_inIdleBurst { false }; // the writer is (about to be) under SCHED_IDLE
-    bool m_burstLowered = false; // writer thread only: enterBurst() set SCHED_IDLE
+    std::atomic<bool> m_yielding { false }; // the writer is (about to be) under SCHED_IDLE
+    bool m_lowered = false; // writer thread only: yield() set SCHED_IDLE
     std::atomic<quint64> m_raises { 0 };
     std::atomic<quint64> m_watchdogRaises { 0 };
 
