@@ -11,8 +11,12 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
-#include <semaphore>
 #include <vector>
+
+#ifdef Q_OS_LINUX
+#include <semaphore.h>
+#include <time.h>
+#endif
 
 namespace signalbox::engine {
 
@@ -43,6 +47,62 @@ QString figures(const UsageRecord &r)
         .arg(r.completionTokens)
         .arg(r.cost ? r.cost->toDecimalString() : QStringLiteral("unpriced"));
 }
+// What the writer waits on for records, a flush or stop: a semaphore, so
+// that it wakes (under SCHED_IDLE) holding no lock (writerpriority.h).
+// Linux: POSIX, futex waits, the timed one on CLOCK_MONOTONIC (libstdc++'s
+// std::counting_semaphore polls with sleeps in its timed wait: up to ~2.5 ms
+// late, ten wake-ups per 5 ms wait). Elsewhere, where the writer keeps the
+// default priority, a mutex and a condition variable of its own.
+class Kick {
+    Q_DISABLE_COPY_MOVE(Kick)
+public:
+#ifdef Q_OS_LINUX
+    Kick() { ::sem_init(&m_semaphore, 0, 0); }
+    ~Kick() { ::sem_destroy(&m_semaphore); }
+    void release() { ::sem_post(&m_semaphore); }
+    void acquire()
+    {
+        while (::sem_wait(&m_semaphore) != 0 && errno == EINTR) { }
+    }
+    // steady_clock is CLOCK_MONOTONIC on Linux.
+    void acquireUntil(Clock::time_point deadline)
+    {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+        const timespec at { static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000) };
+        while (::sem_clockwait(&m_semaphore, CLOCK_MONOTONIC, &at) != 0 && errno == EINTR) { }
+    }
+
+private:
+    sem_t m_semaphore {};
+#else
+    Kick() = default;
+    void release()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            ++m_count;
+        }
+        m_cv.notify_one();
+    }
+    void acquire()
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return m_count > 0; });
+        --m_count;
+    }
+    void acquireUntil(Clock::time_point deadline)
+    {
+        std::unique_lock lock(m_mutex);
+        if (m_cv.wait_until(lock, deadline, [this] { return m_count > 0; }))
+            --m_count;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    quint64 m_count = 0;
+#endif
+};
 } // namespace
 
 struct UsageWriter::Private {
@@ -93,16 +153,10 @@ struct UsageWriter::Private {
     std::mutex stopMutex; // stop() and the destructor
 
     mutable std::mutex mutex;
-    // The writer waits for records, a flush or stop on `kick`: a semaphore,
-    // not a condition variable, so that it wakes (under SCHED_IDLE) holding
-    // no lock (writerpriority.h). `wake` is for its retry back-off only.
-    std::counting_semaphore<> kick { 0 };
+    // The writer waits for records, a flush or stop on `kick` (only while
+    // writerIdle: no tokens pile up); `wake` is for its retry back-off.
+    Kick kick;
     std::condition_variable wake;
-    void wakeWriter()
-    {
-        kick.release();
-        wake.notify_all();
-    }
     std::condition_variable space; // submitters waiting at maxQueued
     std::condition_variable progress; // flush() and start(): records resolved, store opened, writer gone
     State state = State::NotStarted;
@@ -188,7 +242,7 @@ bool UsageWriter::submit(UsageRecord record)
         --d->waitingSubmitters;
         if (d->gaveUp) {
             lock.unlock();
-            d->wakeWriter();
+            d->kick.release();
             qCCritical(lcStorage) << "usage log: the writer gave up; record" << record.id
                                   << "not written:" << figures(record);
             return false;
@@ -203,7 +257,7 @@ bool UsageWriter::submit(UsageRecord record)
         = d->writerIdle && (wasEmpty || d->pending.size() == static_cast<std::size_t>(d->options.maxBatch));
     lock.unlock();
     if (notify)
-        d->wakeWriter();
+        d->kick.release();
     d->priority->recordsWaiting();
     return true;
 }
@@ -216,7 +270,8 @@ bool UsageWriter::flush(QDeadlineTimer deadline)
         return !d->gaveUp;
     d->flushTarget = std::max(d->flushTarget, target);
     d->priority->raise(); // someone waits: no longer only when the cores are free
-    d->wakeWriter();
+    if (d->writerIdle)
+        d->kick.release(); // else it sees flushTarget when its round ends
     const bool done = waitUntil(d->progress, lock, deadline,
         [&] { return d->resolved >= target || d->state == Private::State::Stopped || d->gaveUp; });
     return done && d->resolved >= target && !d->gaveUp;
@@ -234,8 +289,10 @@ bool UsageWriter::stop(QDeadlineTimer deadline)
         d->state = Private::State::Stopping;
         d->stopDeadline = deadline;
         d->priority->raise();
+        if (d->writerIdle)
+            d->kick.release();
     }
-    d->wakeWriter();
+    d->wake.notify_all(); // a retry back-off looks at the stop deadline
     d->thread->wait();
     std::lock_guard lock(d->mutex);
     d->state = Private::State::Stopped;
@@ -310,7 +367,7 @@ void UsageWriter::Private::run()
         if (!take) {
             priority->yield();
             if (until)
-                (void)kick.try_acquire_until(*until);
+                kick.acquireUntil(*until);
             else
                 kick.acquire();
             priority->hold();
@@ -335,13 +392,10 @@ void UsageWriter::Private::run()
         if (inbox.capacity() > 4 * batch)
             std::vector<UsageRecord>().swap(inbox);
         if (priority->late()) {
-            bool caughtUp = false;
-            {
-                std::lock_guard lock(mutex);
-                caughtUp = state == State::Running
-                    && (pending.empty() || Clock::now() - firstPendingAt < options.maxDelay);
-            }
-            if (caughtUp)
+            // Under the mutex: flush() and stop() mark it late under it too.
+            std::lock_guard lock(mutex);
+            if (state == State::Running && flushTarget <= resolved
+                && (pending.empty() || Clock::now() - firstPendingAt < options.maxDelay))
                 priority->caughtUp();
         }
     }
@@ -381,7 +435,7 @@ std::size_t UsageWriter::Private::writeValid(UsageStore &store, std::span<const 
     for (;;) {
         QElapsedTimer timer;
         timer.start();
-        priority->yield(); // SCHED_IDLE unless late: no lock is held in the store's work
+        priority->yield(); // SCHED_IDLE unless late: none of our locks is held in the store's work
         auto written = store.append(records);
         priority->hold();
         if (written) {

@@ -85,6 +85,12 @@ void WriterPriority::yield()
     }
     if (!m_lowered)
         m_lowered = setPolicy(0, SCHED_IDLE);
+    // Marked late between the look and the lowering: markLate() may have
+    // raised us before we lowered ourselves. Look again.
+    if (m_lowered && m_late.load()) {
+        m_lowered = false;
+        setPolicy(0, SCHED_BATCH);
+    }
 #endif
 }
 

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #ifdef Q_OS_LINUX
@@ -97,6 +98,31 @@ private:
     QString m_name;
     bool m_held = false;
 };
+// Threads of the normal priority spinning, twice as many as cores, until destroyed.
+class CpuHogs {
+public:
+    CpuHogs()
+    {
+        const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+        for (unsigned i = 0; i < 2 * cores; ++i)
+            m_threads.emplace_back([this] {
+                while (m_spin.load(std::memory_order_relaxed)) { }
+            });
+    }
+    ~CpuHogs()
+    {
+        m_spin = false;
+        for (std::thread &thread : m_threads)
+            thread.join();
+    }
+    Q_DISABLE_COPY_MOVE(CpuHogs)
+    int count() const { return static_cast<int>(m_threads.size()); }
+
+private:
+    std::atomic<bool> m_spin { true };
+    std::vector<std::thread> m_threads;
+};
+
 #ifdef Q_OS_LINUX
 // The scheduling policy of this process's thread named `name`, or -1.
 int policyOfThread(const QByteArray &name)
@@ -246,13 +272,7 @@ private Q_SLOTS:
         // bursts would hardly run at all; the watchdog must raise them. Twice:
         // the second episode shows the writer went back to idle in between.
         for (int episode = 1; episode <= 2; ++episode) {
-            std::atomic<bool> spin { true };
-            std::vector<std::thread> hogs;
-            const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-            for (unsigned i = 0; i < 2 * cores; ++i)
-                hogs.emplace_back([&spin] {
-                    while (spin.load(std::memory_order_relaxed)) { }
-                });
+            std::optional<CpuHogs> hogs(std::in_place);
             QElapsedTimer starved;
             starved.start();
             // Tens of milliseconds of CPU: more than raiseAfter even unstarved.
@@ -264,12 +284,11 @@ private Q_SLOTS:
             while (writer.stats().committed < before + records && starved.elapsed() < 30000)
                 std::this_thread::sleep_for(1ms);
             const qint64 waitedMs = starved.elapsed();
-            spin = false;
-            for (std::thread &hog : hogs)
-                hog.join();
+            const int busy = hogs->count();
+            hogs.reset();
             QCOMPARE(writer.stats().committed, before + records);
-            qInfo("episode %d: written %lld ms after submit with %u busy threads; raised %llu times in all", episode,
-                waitedMs, 2 * cores, static_cast<unsigned long long>(writer.stats().priorityRaises));
+            qInfo("episode %d: written %lld ms after submit with %d busy threads; raised %llu times in all", episode,
+                waitedMs, busy, static_cast<unsigned long long>(writer.stats().priorityRaises));
             QVERIFY2(writer.stats().priorityRaises >= static_cast<quint64>(episode),
                 "records waited for a starved writer and nobody raised it");
             // Caught up: a quiet record, and the next episode starts idle again.
@@ -301,13 +320,7 @@ private Q_SLOTS:
             }
         });
         QVERIFY(writer.start().ok());
-        std::atomic<bool> spin { true };
-        std::vector<std::thread> hogs;
-        const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-        for (unsigned i = 0; i < 2 * cores; ++i)
-            hogs.emplace_back([&spin] {
-                while (spin.load(std::memory_order_relaxed)) { }
-            });
+        std::optional<CpuHogs> hogs(std::in_place);
         constexpr int records = 600;
         for (int i = 0; i < records; ++i) {
             const QString id = QStringLiteral("req_trickle_%1").arg(i);
@@ -322,9 +335,7 @@ private Q_SLOTS:
         drain.start();
         while (writer.stats().committed < records && drain.elapsed() < 30000)
             std::this_thread::sleep_for(1ms);
-        spin = false;
-        for (std::thread &hog : hogs)
-            hog.join();
+        hogs.reset();
         QCOMPARE(writer.stats().committed, quint64(records));
         qInfo("worst wait from submit to commit: %lld ms (idle priority: %s, raised %llu times)", worstMs.load(),
             writer.stats().idlePriority ? "yes" : "no", static_cast<unsigned long long>(writer.stats().priorityRaises));
