@@ -9,6 +9,12 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <mutex>
+
+#ifdef SIGNALBOX_SQLITE_C_API
+#include <sqlite3.h>
+#endif
+
 namespace signalbox::engine {
 
 namespace {
@@ -58,6 +64,15 @@ Result<void> checkSqliteHeader(const QString &path)
 
 Result<QSqlDatabase> openConnection(const QString &path, const QString &purpose, OpenMode mode)
 {
+#ifdef SIGNALBOX_SQLITE_C_API
+    // Before SQLite initialises (at the first connection): no memory
+    // statistics. Debian builds SQLite with them on, and then every
+    // allocation of every connection takes one process-wide mutex, the usage
+    // writer's idle-priority store work included (docs/usage-log.md).
+    // Too late (SQLite already initialised) is harmless: SQLITE_MISUSE.
+    static std::once_flag memoryStatisticsOff;
+    std::call_once(memoryStatisticsOff, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+#endif
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")))
         return Error{QStringLiteral("no-sqlite-driver"),
                      QStringLiteral("The Qt SQLite driver (QSQLITE) is not installed; on Debian install libqt6sql6-sqlite")};
