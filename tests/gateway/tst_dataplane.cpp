@@ -640,6 +640,8 @@ private Q_SLOTS:
         QVERIFY(metrics->body().contains("\nsignalbox_usage_rows_abandoned 0\n"));
         QVERIFY(metrics->body().contains("\nsignalbox_usage_writer_failing 0\n"));
         QVERIFY(metrics->body().contains("\nsignalbox_usage_writer_raises "));
+        QVERIFY(metrics->body().contains("\nsignalbox_usage_writer_idle_priority 0\n")
+                || metrics->body().contains("\nsignalbox_usage_writer_idle_priority 1\n"));
     }
 
     // Last: everything the earlier tests sent and logged.

@@ -404,6 +404,9 @@ private:
             metrics->setGauge("signalbox_usage_writer_raises",
                               "Times the idle-priority usage writer was raised because records waited",
                               static_cast<double>(stats.priorityRaises));
+            metrics->setGauge("signalbox_usage_writer_idle_priority",
+                              "1 when the usage writer waits and writes under SCHED_IDLE (needs CAP_SYS_NICE or RLIMIT_NICE 20)",
+                              stats.idlePriority ? 1.0 : 0.0);
         }
         responder.respond(200, {{QByteArrayLiteral("Content-Type"), GatewayMetrics::contentType()}},
                           metrics->render());
