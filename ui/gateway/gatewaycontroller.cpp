@@ -2,11 +2,11 @@
 
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/userstore.h"
+#include "engine/core/version.h"
 #include "engine/gateway/configreloader.h"
 #include "engine/gateway/gateway.h"
 #include "engine/gateway/runtimefile.h"
 #include "engine/sandbox/fakeprovider.h"
-#include "engine/core/version.h"
 #include "engine/storage/database.h"
 
 #include <QDir>
