@@ -6,8 +6,8 @@
 #include "engine/gateway/configreloader.h"
 #include "engine/gateway/gateway.h"
 #include "engine/gateway/runtimefile.h"
-#include "engine/sandbox/fakeprovider.h"
 #include "engine/storage/database.h"
+#include "ui/gateway/sandboxhost.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -287,114 +287,6 @@ struct GatewayController::ControlSide final : QObject {
     static QString tr(const char *text) { return GatewayController::tr(text); }
 };
 
-// --- the sandbox thread: the simulated provider ------------------------------
-
-struct GatewayController::SandboxSide final : QObject {
-    std::unique_ptr<sandbox::FakeProvider> provider;
-    QTimer *forget = nullptr;
-    // Stopped sandboxes still finishing answers the gateway is relaying.
-    struct Retiring {
-        quint64 id = 0;
-        std::unique_ptr<sandbox::FakeProvider> provider;
-    };
-    std::vector<Retiring> retiring;
-    quint64 nextRetiringId = 0;
-
-    // Returns the base URL, or an empty one with `error` set.
-    QUrl start(QString *error)
-    {
-        if (provider && provider->isListening())
-            return provider->baseUrl();
-        provider = std::make_unique<sandbox::FakeProvider>();
-        sandbox::FakeBehaviour behaviour;
-        // Paced like a small hosted model, so streams look like streams.
-        behaviour.headersDelay = std::chrono::milliseconds(20);
-        behaviour.firstTokenDelay = std::chrono::milliseconds(80);
-        behaviour.tokensPerSecond = 60;
-        behaviour.completionTokens = 16;
-        behaviour.servedModel = QLatin1String(kSandboxProviderModelId);
-        provider->setDefaultBehaviour(behaviour);
-        provider->setModels({QLatin1String(kSandboxProviderModelId)});
-        if (!provider->listen(QHostAddress(QHostAddress::LocalHost), 0)) {
-            *error = provider->errorString();
-            provider.reset();
-            return {};
-        }
-        // The fake records every request for tests; a demo that runs all day
-        // must not grow with it.
-        if (!forget) {
-            forget = new QTimer(this);
-            forget->setInterval(std::chrono::seconds(10));
-            forget->setTimerType(Qt::CoarseTimer);
-            QObject::connect(forget, &QTimer::timeout, this, [this] {
-                if (provider)
-                    provider->clearRecords();
-            });
-        }
-        forget->start();
-        return provider->baseUrl();
-    }
-
-    static bool answering(const sandbox::FakeProvider &fake)
-    {
-        const QList<sandbox::RecordedRequest> requests = fake.requests();
-        return std::any_of(requests.cbegin(), requests.cend(), [](const sandbox::RecordedRequest &request) {
-            return request.outcome == sandbox::RequestOutcome::InProgress;
-        });
-    }
-
-    // Called once the gateway's routing table no longer has the sandbox, so
-    // no new request is sent here. The answers in progress (streams the
-    // gateway is relaying) finish, for `grace` at most, then it closes. It
-    // keeps listening meanwhile: FakeProvider cannot stop listening without
-    // closing its connections, and no one else knows its port.
-    void retire(std::chrono::milliseconds grace)
-    {
-        if (forget)
-            forget->stop();
-        if (!provider)
-            return;
-        const quint64 id = ++nextRetiringId;
-        sandbox::FakeProvider *fake = provider.get();
-        retiring.push_back(Retiring{id, std::move(provider)});
-        if (!answering(*fake))
-            return closeRetired(id, false);
-        // Closed from the event loop, never from inside the provider's own signal.
-        QObject::connect(fake, &sandbox::FakeProvider::requestFinished, this,
-                         [this, id] { post(this, [this, id] { closeRetired(id, false); }); });
-        auto *deadline = new QTimer(fake); // goes with it when it closes first
-        deadline->setSingleShot(true);
-        QObject::connect(deadline, &QTimer::timeout, this,
-                         [this, id] { post(this, [this, id] { closeRetired(id, true); }); });
-        deadline->start(grace);
-    }
-
-    // Closes a retired sandbox once it answers nothing (or when `now`).
-    void closeRetired(quint64 id, bool now)
-    {
-        const auto it = std::find_if(retiring.begin(), retiring.end(), [id](const Retiring &r) { return r.id == id; });
-        if (it == retiring.end() || (!now && answering(*it->provider)))
-            return;
-        const std::unique_ptr<sandbox::FakeProvider> fake = std::move(it->provider);
-        retiring.erase(it);
-        fake->close();
-        qCInfo(lcConsoleGateway) << "sandbox provider closed";
-    }
-
-    // For quitting: the gateway has stopped (its grace spent), close them all.
-    void stop()
-    {
-        if (forget)
-            forget->stop();
-        if (provider) {
-            provider->close();
-            provider.reset();
-        }
-        for (Retiring &r : std::exchange(retiring, {}))
-            r.provider->close();
-    }
-};
-
 // --- the controller (GUI thread) ----------------------------------------------
 
 QString GatewayController::sandboxProviderName()
@@ -444,7 +336,7 @@ GatewayController::GatewayController(const QString &databasePath, const Options 
     m_sandboxThread->setObjectName(QStringLiteral("signalbox-sandbox"));
     m_control = new ControlSide(this, databasePath, options);
     m_control->moveToThread(m_controlThread);
-    m_sandbox = new SandboxSide;
+    m_sandbox = new SandboxHost(QLatin1String(kSandboxProviderModelId));
     m_sandbox->moveToThread(m_sandboxThread);
     m_controlThread->start();
     m_sandboxThread->start();
@@ -623,7 +515,7 @@ void GatewayController::startSandbox()
     m_sandboxError.clear();
     const quint64 generation = ++m_sandboxGeneration;
     setSandboxState(SandboxState::Starting);
-    SandboxSide *side = m_sandbox;
+    SandboxHost *side = m_sandbox;
     GatewayController *owner = this;
     // Back on the GUI thread: listening (then into the routing table) or why not.
     const auto answer = [owner, generation](const QUrl &url, const QString &error) {
@@ -674,11 +566,11 @@ void GatewayController::stopSandbox()
     ++m_sandboxGeneration;
     // Out of the routing table first; then, once that reload has taken effect
     // (the control thread takes these in order), the server finishes the
-    // answers in flight and goes (SandboxSide::retire).
+    // answers in flight and goes (SandboxHost::retire).
     applyInMemory({}, QStringLiteral("sandbox provider stopped"));
     m_sandboxUrl.clear();
     setSandboxState(SandboxState::Stopped);
-    SandboxSide *side = m_sandbox;
+    SandboxHost *side = m_sandbox;
     ControlSide *control = m_control;
     const std::chrono::milliseconds grace = m_options.stopGrace;
     post(control, [control, side, grace] { post(side, [side, grace] { side->retire(grace); }); });
@@ -702,11 +594,9 @@ void GatewayController::shutdown()
         QThread::currentThread()->quit();
     });
     m_controlThread->wait();
-    SandboxSide *side = m_sandbox;
+    SandboxHost *side = m_sandbox;
     post(side, [side] {
-        side->stop();
-        delete side->forget;
-        side->forget = nullptr;
+        side->stop(); // its timers go on this thread
         QThread::currentThread()->quit();
     });
     m_sandboxThread->wait();

@@ -29,6 +29,8 @@ class Catalog;
 
 namespace signalbox::ui {
 
+class SandboxHost;
+
 // What GET /health reports, read on the control thread.
 struct GatewayCounters {
     qint64 requests = 0;
@@ -121,7 +123,6 @@ Q_SIGNALS:
 
 private:
     struct ControlSide;
-    struct SandboxSide;
 
     void setState(State state);
     void setSandboxState(SandboxState state);
@@ -138,7 +139,7 @@ private:
     QThread *m_controlThread = nullptr;
     QThread *m_sandboxThread = nullptr;
     ControlSide *m_control = nullptr; // lives on m_controlThread
-    SandboxSide *m_sandbox = nullptr; // lives on m_sandboxThread
+    SandboxHost *m_sandbox = nullptr; // lives on m_sandboxThread
     bool m_hasCatalog = false;
     QString m_catalogError; // why the catalog did not load, until one does
     bool m_startPending = false;
