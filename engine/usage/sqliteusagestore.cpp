@@ -38,23 +38,30 @@ constexpr int kSqliteLocked = 6;
 constexpr int kSqliteFull = 13;
 constexpr int kSqliteConstraint = 19;
 
+// An error of SQLite's (`primary` result code, -1 if unknown; its message)
+// as the store reports it: busy, full, invalid (a constraint), schema or
+// storage. Both append paths (through Qt, through the C API) use it.
+Error storeError(const QSqlDatabase &db, const QString &what, int primary, const QString &detail)
+{
+    QString code = QStringLiteral("storage");
+    if (primary == kSqliteBusy || primary == kSqliteLocked)
+        code = QStringLiteral("busy");
+    else if (primary == kSqliteFull)
+        code = QStringLiteral("full");
+    else if (primary == kSqliteConstraint)
+        code = QStringLiteral("invalid");
+    if (detail.contains(QLatin1StringView("no such table")))
+        code = QStringLiteral("schema");
+    return Error { code, QStringLiteral("%1 (%2): %3").arg(what, QDir::toNativeSeparators(db.databaseName()), detail) };
+}
+
 Error storeError(const QSqlDatabase &db, const QString &what, const QSqlError &error)
 {
     bool numeric = false;
     const int primary = error.nativeErrorCode().toInt(&numeric) & 0xff;
-    QString code = QStringLiteral("storage");
-    if (numeric) {
-        if (primary == kSqliteBusy || primary == kSqliteLocked)
-            code = QStringLiteral("busy");
-        else if (primary == kSqliteFull)
-            code = QStringLiteral("full");
-        else if (primary == kSqliteConstraint)
-            code = QStringLiteral("invalid");
-    }
-    if (error.databaseText().contains(QLatin1StringView("no such table")))
-        code = QStringLiteral("schema");
-    const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
-    return Error { code, QStringLiteral("%1 (%2): %3").arg(what, QDir::toNativeSeparators(db.databaseName()), detail) };
+    // SQLite's own message; Qt's (which never names a table) only without one.
+    return storeError(db, what, numeric ? primary : -1,
+                      error.databaseText().isEmpty() ? error.text() : error.databaseText());
 }
 
 QVariant text(const QString &value, int limit)
@@ -471,18 +478,9 @@ Result<UsageAppendReport> SqliteUsageStore::appendDirect(std::span<const UsageRe
         return rc;
     };
     auto error = [&](int rc, const QString &id = {}) -> Error {
-        const int primary = sqlite3_extended_errcode(db) & 0xff;
-        const QString detail = QString::fromUtf8(sqlite3_errmsg(db));
-        QString code = QStringLiteral("storage");
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-            code = QStringLiteral("busy");
-        else if (primary == SQLITE_FULL)
-            code = QStringLiteral("full");
-        else if (primary == SQLITE_CONSTRAINT)
-            code = QStringLiteral("invalid");
-        if (detail.contains(QLatin1StringView("no such table")))
-            code = QStringLiteral("schema");
-        Error e { code, QStringLiteral("%1 (%2): %3").arg(what, QDir::toNativeSeparators(m_db.databaseName()), detail) };
+        // A busy step is busy whatever the connection's last code says.
+        const int primary = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? rc : sqlite3_extended_errcode(db) & 0xff;
+        Error e = storeError(m_db, what, primary, QString::fromUtf8(sqlite3_errmsg(db)));
         if (!id.isEmpty())
             e.message += QStringLiteral(" (record %1)").arg(clippedUsageText(id, 40));
         return e;
