@@ -311,7 +311,7 @@ UsageWriterStats UsageWriter::stats() const
     std::lock_guard lock(d->mutex);
     UsageWriterStats s = d->stats;
     s.queueDepth = d->queuedLocked();
-    s.idlePriority = d->priority->mode() == WriterPriority::Mode::IdleBursts;
+    s.idlePriority = d->priority->mode() == WriterPriority::Mode::Idle;
     s.priorityRaises = d->priority->raises();
     return s;
 }

@@ -45,36 +45,35 @@ WriterPriority::~WriterPriority()
     stop();
 }
 
-WriterPriority::Mode WriterPriority::adopt(bool preferIdle)
+void WriterPriority::adopt(bool preferIdle)
 {
 #ifdef Q_OS_LINUX
     m_writerTid = static_cast<int>(::gettid());
     // SCHED_BATCH: the writer's wake-ups do not preempt a running request thread.
     if (!setPolicy(0, SCHED_BATCH)) {
         qCDebug(lcStorage) << "usage log: cannot use SCHED_BATCH for the writer:" << qt_error_string(errno);
-        return m_mode;
+        return;
     }
     m_mode = Mode::Batch;
     if (!preferIdle)
-        return m_mode;
+        return;
     if (!mayLeaveIdle()) {
-        qCDebug(lcStorage) << "usage log: the writer's store work runs under SCHED_BATCH: without CAP_SYS_NICE or "
-                              "an RLIMIT_NICE of 20 it could not leave SCHED_IDLE when it falls behind";
-        return m_mode;
+        qCDebug(lcStorage) << "usage log: the writer runs under SCHED_BATCH: without CAP_SYS_NICE or an RLIMIT_NICE "
+                              "of 20 it could not leave SCHED_IDLE when it falls behind";
+        return;
     }
-    m_mode = Mode::IdleBursts;
+    m_mode = Mode::Idle;
     m_watchdog = std::thread([this] { watch(); });
     ::pthread_setname_np(m_watchdog.native_handle(), "usage-watchdog");
 #else
     Q_UNUSED(preferIdle)
 #endif
-    return m_mode;
 }
 
 void WriterPriority::yield()
 {
 #ifdef Q_OS_LINUX
-    if (m_mode != Mode::IdleBursts)
+    if (m_mode != Mode::Idle)
         return;
     // Announce first, then look: a watchdog marking us late either is seen
     // here or sees us yielding (and moves us back to SCHED_BATCH).
@@ -123,7 +122,7 @@ void WriterPriority::caughtUp()
 
 void WriterPriority::raise()
 {
-    if (m_mode == Mode::IdleBursts && markLate())
+    if (m_mode == Mode::Idle && markLate())
         m_raises.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -170,10 +169,8 @@ void WriterPriority::watch()
             m_cv.wait_until(lock, due, [this] { return m_stopping; });
             continue;
         }
-        if (markLate()) {
+        if (markLate())
             m_raises.fetch_add(1, std::memory_order_relaxed);
-            m_watchdogRaises.fetch_add(1, std::memory_order_relaxed);
-        }
         // Look again after another interval (and move a writer that lowered
         // itself meanwhile back up).
         m_cv.wait_for(lock, m_raiseAfter, [this] { return m_stopping; });

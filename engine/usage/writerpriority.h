@@ -44,14 +44,16 @@ public:
     // Called by the watchdog with no lock of this class held.
     using OldestWaiting = std::function<std::optional<Clock::time_point>()>;
 
-    enum class Mode { Default, Batch, IdleBursts };
+    // Default: not Linux, or no SCHED_BATCH; Batch: SCHED_BATCH all along;
+    // Idle: SCHED_IDLE whenever it holds no lock, with the watchdog.
+    enum class Mode { Default, Batch, Idle };
 
     WriterPriority(std::chrono::milliseconds raiseAfter, OldestWaiting oldestWaiting);
     ~WriterPriority(); // stops the watchdog
 
-    // On the writer thread, once: SCHED_BATCH for it, and IdleBursts with a
+    // On the writer thread, once: SCHED_BATCH for it, and Idle with a
     // watchdog when `preferIdle` and the process may leave SCHED_IDLE again.
-    Mode adopt(bool preferIdle);
+    void adopt(bool preferIdle);
     // On the writer thread. yield(): from here until hold() it takes no lock
     // another thread may wait for (it waits on a semaphore, or runs the
     // store): SCHED_IDLE unless late. hold(): SCHED_BATCH again, before it
@@ -70,8 +72,7 @@ public:
     void stop();
 
     Mode mode() const { return m_mode; }
-    // Times the writer was found late and raised: by the watchdog, and in all.
-    quint64 raisesByWatchdog() const { return m_watchdogRaises.load(std::memory_order_relaxed); }
+    // Times the writer was found late and raised (by the watchdog, flush() or stop()).
     quint64 raises() const { return m_raises.load(std::memory_order_relaxed); }
     bool late() const { return m_late.load(std::memory_order_relaxed); }
 
@@ -90,7 +91,6 @@ private:
     std::atomic<bool> m_yielding { false }; // the writer is (about to be) under SCHED_IDLE
     bool m_lowered = false; // writer thread only: yield() set SCHED_IDLE
     std::atomic<quint64> m_raises { 0 };
-    std::atomic<quint64> m_watchdogRaises { 0 };
 
     std::mutex m_mutex; // the watchdog's sleep; never taken by the writer thread
     std::condition_variable m_cv;
