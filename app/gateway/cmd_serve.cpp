@@ -9,7 +9,6 @@
 #include "engine/gateway/runtimefile.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QHostAddress>
 
@@ -230,9 +229,6 @@ int runServe(const CommandContext &context, const QStringList &arguments)
     runtime.url = QStringLiteral("http://%1").arg(bound.text());
     runtime.address = bound.host.toString();
     runtime.port = bound.port;
-    runtime.startedAt = QDateTime::currentDateTimeUtc();
-    runtime.version = QString::fromLatin1(kVersion);
-    runtime.workspace = QDir::toNativeSeparators(folder);
     runtime.process = QStringLiteral("%1 serve").arg(QLatin1String(kProgram));
     if (auto written = engine::writeGatewayRuntimeFile(folder, runtime); !written)
         warn(QStringLiteral("%1; `status` will not find this gateway").arg(written.error().message));

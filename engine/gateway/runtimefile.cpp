@@ -1,5 +1,6 @@
 #include "engine/gateway/runtimefile.h"
 
+#include "engine/core/version.h"
 #include "engine/storage/workspace.h"
 
 #include <QCoreApplication>
@@ -19,8 +20,10 @@ QString gatewayRuntimeFilePath(const QString &workspaceFolder)
 
 Result<void> writeGatewayRuntimeFile(const QString &workspaceFolder, GatewayRuntimeInfo info)
 {
-    if (info.pid == 0)
-        info.pid = QCoreApplication::applicationPid();
+    info.pid = QCoreApplication::applicationPid();
+    info.version = QString::fromLatin1(kVersion);
+    info.workspace = QDir::toNativeSeparators(workspaceFolder);
+    info.startedAt = QDateTime::currentDateTimeUtc();
     const QJsonObject object{
         {QStringLiteral("pid"), info.pid},
         {QStringLiteral("url"), info.url},

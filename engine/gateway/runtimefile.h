@@ -25,7 +25,9 @@ struct GatewayRuntimeInfo {
 
 QString gatewayRuntimeFilePath(const QString &workspaceFolder);
 
-// Atomic (QSaveFile). `info.pid` 0: this process.
+// Atomic (QSaveFile). The caller gives url, address, port and process; the
+// rest is this process's: its pid, Signalbox's version, the folder, and now
+// as the start time.
 Result<void> writeGatewayRuntimeFile(const QString &workspaceFolder, GatewayRuntimeInfo info);
 
 // Removes the file if this process wrote it.

@@ -2,14 +2,12 @@
 
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/userstore.h"
-#include "engine/core/version.h"
 #include "engine/gateway/configreloader.h"
 #include "engine/gateway/gateway.h"
 #include "engine/gateway/runtimefile.h"
 #include "engine/storage/database.h"
 #include "ui/gateway/sandboxhost.h"
 
-#include <QDir>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -174,9 +172,6 @@ struct GatewayController::ControlSide final : QObject {
         info.url = QStringLiteral("http://127.0.0.1:%1").arg(port);
         info.address = QStringLiteral("127.0.0.1");
         info.port = port;
-        info.startedAt = QDateTime::currentDateTimeUtc();
-        info.version = QString::fromLatin1(kVersion);
-        info.workspace = QDir::toNativeSeparators(workspaceFolder());
         info.process = QStringLiteral("Signalbox console");
         if (auto written = engine::writeGatewayRuntimeFile(workspaceFolder(), info); !written)
             qCWarning(lcConsoleGateway).noquote() << written.error().message << "-- `signalbox-gateway status` will not find it";
