@@ -285,14 +285,11 @@ void HttpConnection::writeHead(int status, const HttpHeaders &headers, QByteArra
 {
     const bool coalesce = !body.isEmpty() && body.size() <= kCoalesceBodyBytes;
     QByteArray head = buildHead(status, headers, framing, coalesce ? body.size() : 0);
-    if (coalesce) {
+    if (coalesce)
         head += body;
-        writeOut(head);
-    } else {
-        writeOut(head);
-        if (!body.isEmpty())
-            writeOut(body);
-    }
+    writeOut(head);
+    if (!coalesce && !body.isEmpty())
+        writeOut(body);
 }
 
 void HttpConnection::writeOut(QByteArrayView bytes)
@@ -386,11 +383,16 @@ bool HttpConnection::sendChunk(detail::ResponseChannel &channel, QByteArrayView 
     } else {
         framed += data;
     }
-    writeOut(framed);
+    sendStreamBytes(channel, framed);
+    return true;
+}
+
+void HttpConnection::sendStreamBytes(detail::ResponseChannel &channel, QByteArrayView bytes)
+{
+    writeOut(bytes); // while batching: into the batch
     m_socket->flush();
     if (m_socket->bytesToWrite() >= m_limits.writeHighWaterBytes)
         channel.waitingWritable = true;
-    return true;
 }
 
 void HttpConnection::beginBatch(detail::ResponseChannel &channel)
@@ -404,12 +406,8 @@ void HttpConnection::endBatch(detail::ResponseChannel &channel)
     if (!m_batching || !owns(channel, detail::ResponseChannel::State::Streaming))
         return;
     m_batching = false;
-    if (m_batch.isEmpty())
-        return;
-    writeOut(std::exchange(m_batch, QByteArray()));
-    m_socket->flush();
-    if (m_socket->bytesToWrite() >= m_limits.writeHighWaterBytes)
-        channel.waitingWritable = true;
+    if (!m_batch.isEmpty())
+        sendStreamBytes(channel, std::exchange(m_batch, QByteArray()));
 }
 
 bool HttpConnection::sendStreamEnd(detail::ResponseChannel &channel)

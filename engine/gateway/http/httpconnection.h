@@ -102,6 +102,8 @@ private:
     QByteArray buildHead(int status, const HttpHeaders &headers, QByteArrayView framing, qsizetype reserveExtra);
     void flushHeldHead();
     void writeOut(QByteArrayView bytes);
+    // A stream's bytes out (or into the batch), flushed, high water noted.
+    void sendStreamBytes(detail::ResponseChannel &channel, QByteArrayView bytes);
     void finishExchange();
     void closeAfterFlush();
     void closeNow();
