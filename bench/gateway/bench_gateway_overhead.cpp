@@ -91,9 +91,7 @@ public:
         : m_upstream(upstreamPort)
     {
         m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sockaddr_in address = loopback(0);
         socklen_t length = sizeof address;
         if (::bind(m_listen, reinterpret_cast<sockaddr *>(&address), length) != 0 || ::listen(m_listen, 128) != 0
             || ::getsockname(m_listen, reinterpret_cast<sockaddr *>(&address), &length) != 0)
@@ -124,6 +122,14 @@ public:
     quint16 port() const { return m_port; }
 
 private:
+    static sockaddr_in loopback(quint16 port)
+    {
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(port);
+        return address;
+    }
     void watch(int fd)
     {
         epoll_event event {};
@@ -149,11 +155,8 @@ private:
         if (client < 0)
             return;
         const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = htons(m_upstream);
-        if (::connect(upstream, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        const sockaddr_in address = loopback(m_upstream);
+        if (::connect(upstream, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
             ::close(client);
             ::close(upstream);
             return;
@@ -218,6 +221,17 @@ void printResult(const char *route, const LoadResult &r, double gatewayCpuUs)
                 gatewayCpuUs > 0 ? qPrintable(QString::number(gatewayCpuUs, 'f', 1)) : "-");
     if (!r.firstFailure.isEmpty())
         std::printf("           first failure: %s\n", r.firstFailure.left(200).constData());
+}
+
+// What `route` adds over `direct`: p50, p99, the first event (streams) and the share of throughput.
+void printAdded(const char *label, const LoadResult &route, const LoadResult &direct, bool stream)
+{
+    const QByteArray firstEvent = stream
+        ? QStringLiteral(", first event p50 %1 us").arg(route.ttftP50Us - direct.ttftP50Us, 0, 'f', 1).toLatin1()
+        : QByteArray();
+    std::printf("  %s: p50 %+.1f us, p99 %+.1f us%s; throughput %.0f %% of direct\n", label,
+                route.p50Us - direct.p50Us, route.p99Us - direct.p99Us, firstEvent.constData(),
+                direct.requestsPerSecond > 0 ? 100.0 * route.requestsPerSecond / direct.requestsPerSecond : 0.0);
 }
 
 } // namespace
@@ -325,14 +339,8 @@ int main(int argc, char *argv[])
         const LoadResult g = runLoad(via);
         const double cpuPerRequest = (cpuMicros(gatewayPid) - cpuBefore) / std::max(1, g.ok + g.failed + via.warmup);
         printResult("gateway", g, cpuPerRequest);
-        std::printf("  bare relay adds: p50 %+.1f us, p99 %+.1f us%s; throughput %.0f %% of direct\n",
-                    r.p50Us - d.p50Us, r.p99Us - d.p99Us,
-                    c.stream ? qPrintable(QStringLiteral(", first event p50 %1 us").arg(r.ttftP50Us - d.ttftP50Us, 0, 'f', 1)) : "",
-                    d.requestsPerSecond > 0 ? 100.0 * r.requestsPerSecond / d.requestsPerSecond : 0.0);
-        std::printf("  added: p50 %+.1f us, p99 %+.1f us%s; throughput %.0f %% of direct\n", g.p50Us - d.p50Us,
-                    g.p99Us - d.p99Us,
-                    c.stream ? qPrintable(QStringLiteral(", first event p50 %1 us").arg(g.ttftP50Us - d.ttftP50Us, 0, 'f', 1)) : "",
-                    d.requestsPerSecond > 0 ? 100.0 * g.requestsPerSecond / d.requestsPerSecond : 0.0);
+        printAdded("bare relay adds", r, d, c.stream);
+        printAdded("added", g, d, c.stream);
     }
 
     if (idle > 0) {

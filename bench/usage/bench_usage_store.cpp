@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -131,18 +132,32 @@ bool check(const Result<void> &result, const char *what)
     return result.ok();
 }
 
+// The workspace at `folder` and a store on it (a connection of its own, the
+// workspace's kept open beside it); nullopt if either cannot be opened.
+struct OpenedStore {
+    std::unique_ptr<Workspace> workspace;
+    std::unique_ptr<SqliteUsageStore> store;
+};
+std::optional<OpenedStore> openStore(const QString &folder)
+{
+    auto workspace = Workspace::open(folder);
+    if (!workspace)
+        return std::nullopt;
+    auto store = SqliteUsageStore::open(workspace.value()->databasePath());
+    if (!store)
+        return std::nullopt;
+    return OpenedStore{std::move(workspace).value(), std::move(store).value()};
+}
+
 // Part 0: appends of gateway-sized batches on a database that already holds
 // `warm` rows, as the writer does them. CPU is the process's (std::clock):
 // the bench runs one thread here, so that is the store's.
 void gatewayBatches(const QString &folder)
 {
-    auto workspace = Workspace::open(folder);
-    if (!workspace)
-        return;
-    auto opened = SqliteUsageStore::open(workspace.value()->databasePath());
+    auto opened = openStore(folder);
     if (!opened)
         return;
-    SqliteUsageStore &store = *opened.value();
+    SqliteUsageStore &store = *opened->store;
     constexpr qint64 kWarm = 100'000;
     const auto warm = makeRecords(kWarm);
     for (std::size_t i = 0; i < warm.size(); i += 1000)
@@ -174,14 +189,11 @@ void gatewayBatches(const QString &folder)
 
 void writeRates(const QString &folder)
 {
-    auto workspace = Workspace::open(folder);
-    if (!workspace)
-        return;
-    const QString path = workspace.value()->databasePath();
-    auto opened = SqliteUsageStore::open(path);
+    auto opened = openStore(folder);
     if (!opened)
         return;
-    SqliteUsageStore &store = *opened.value();
+    const QString path = opened->workspace->databasePath();
+    SqliteUsageStore &store = *opened->store;
 
     constexpr qint64 kSingles = 5000;
     const auto singles = makeRecords(kSingles);
@@ -318,13 +330,10 @@ void submitCost(const QString &folder)
 
 void queries(const QString &folder, qint64 rows, bool randomIds)
 {
-    auto workspace = Workspace::open(folder);
-    if (!workspace)
-        return;
-    auto opened = SqliteUsageStore::open(workspace.value()->databasePath());
+    auto opened = openStore(folder);
     if (!opened)
         return;
-    SqliteUsageStore &store = *opened.value();
+    SqliteUsageStore &store = *opened->store;
     constexpr qint64 kSpanMs = 30LL * 24 * 3600 * 1000;
     const double stepMs = static_cast<double>(kSpanMs) / static_cast<double>(rows);
 
@@ -350,7 +359,7 @@ void queries(const QString &folder, qint64 rows, bool randomIds)
         }
     }
     const double insertSeconds = seconds(total);
-    const QString path = workspace.value()->databasePath();
+    const QString path = opened->workspace->databasePath();
     const qint64 bytes = QFileInfo(path).size() + QFileInfo(path + QStringLiteral("-wal")).size();
     std::printf("  %.1f s in all; database %.0f MB, %.0f bytes per row (with its attempt and indexes)\n", insertSeconds,
         static_cast<double>(bytes) / 1e6, static_cast<double>(bytes) / static_cast<double>(rows));
