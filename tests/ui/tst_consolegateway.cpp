@@ -246,10 +246,8 @@ private Q_SLOTS:
 
     void aWorkspaceChangeIsPickedUpWithoutRestart()
     {
-        m_window->setCatalog(std::make_shared<const engine::Catalog>());
-        m_controller->start(0);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
-        const QString base = m_controller->baseUrl();
+        const QString base = startWithCatalog();
+        QVERIFY2(!base.isEmpty(), "the gateway did not start");
         QCOMPARE(chat(base, QStringLiteral("local/echo")).status, 404); // not known yet
 
         // Someone adds a provider to the workspace (the console's Keys &
@@ -320,10 +318,8 @@ private Q_SLOTS:
 
     void aSandboxStartedStoppedAndStartedRoutesToTheOneRunning()
     {
-        m_window->setCatalog(std::make_shared<const engine::Catalog>());
-        m_controller->start(0);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
-        const QString base = m_controller->baseUrl();
+        const QString base = startWithCatalog();
+        QVERIFY2(!base.isEmpty(), "the gateway did not start");
 
         // Faster than any answer comes back: the first sandbox is closed by
         // the stop before the second one listens, and its answer is stale.
@@ -352,10 +348,8 @@ private Q_SLOTS:
 
     void stoppingTheSandboxLetsAStreamInFlightFinish()
     {
-        m_window->setCatalog(std::make_shared<const engine::Catalog>());
-        m_controller->start(0);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
-        const QString base = m_controller->baseUrl();
+        const QString base = startWithCatalog();
+        QVERIFY2(!base.isEmpty(), "the gateway did not start");
         m_controller->startSandbox();
         QTRY_COMPARE_WITH_TIMEOUT(m_controller->sandboxState(), GatewayController::SandboxState::Running, kWaitMs);
         const QUrl sandboxUrl = m_controller->sandboxUrl();
@@ -385,11 +379,9 @@ private Q_SLOTS:
 
     void aRestartOnATakenPortKeepsTheGatewayWhereItWas()
     {
-        m_window->setCatalog(std::make_shared<const engine::Catalog>());
-        m_controller->start(0);
-        QTRY_COMPARE_WITH_TIMEOUT(m_controller->state(), GatewayController::State::Running, kWaitMs);
+        const QString base = startWithCatalog();
+        QVERIFY2(!base.isEmpty(), "the gateway did not start");
         const quint16 first = m_controller->port();
-        const QString base = m_controller->baseUrl();
 
         QTcpServer squatter;
         QVERIFY(squatter.listen(QHostAddress(QHostAddress::LocalHost), 0));
@@ -437,6 +429,18 @@ private Q_SLOTS:
     }
 
 private:
+    // Hands the window a catalog (empty: the workspace's own providers only)
+    // and starts the gateway on a free port: its base URL once it runs,
+    // empty if it did not within kWaitMs.
+    QString startWithCatalog()
+    {
+        m_window->setCatalog(std::make_shared<const engine::Catalog>());
+        m_controller->start(0);
+        if (!QTest::qWaitFor([this] { return m_controller->state() == GatewayController::State::Running; }, kWaitMs))
+            return {};
+        return m_controller->baseUrl();
+    }
+
     QNetworkRequest chatRequest(const QString &base) const
     {
         QNetworkRequest request(QUrl(base + QStringLiteral("/chat/completions")));
