@@ -9,6 +9,7 @@
 #include "engine/storage/workspace.h"
 #include "tests/support/clirunner.h"
 
+#include <QDir>
 #include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
@@ -360,6 +361,21 @@ private Q_SLOTS:
         QCOMPARE(outcome.err.trimmed().count(QLatin1Char('\n')), 0);
         QCOMPARE(cli({QStringLiteral("keys"), QStringLiteral("revoke"), QStringLiteral("nobody")}).exitCode, 3);
         QCOMPARE(cli({QStringLiteral("frobnicate")}).exitCode, 2);
+
+        // A gateway.json that is not one: status says so in one line, exit 5,
+        // and leaves the file as it was for whoever looks at it.
+        QFile runtime(QDir(m_workspace).filePath(QStringLiteral("gateway.json")));
+        QVERIFY(runtime.open(QIODevice::WriteOnly));
+        runtime.write("{\"pid\": 1, \"url\": \"ftp://nowhere\"");
+        runtime.close();
+        outcome = cli({QStringLiteral("status")});
+        QCOMPARE(outcome.exitCode, 5);
+        QCOMPARE(outcome.err.trimmed().count(QLatin1Char('\n')), 0);
+        QVERIFY2(outcome.err.contains(QStringLiteral("is damaged")) && outcome.err.contains(QStringLiteral("restart the gateway")),
+                 qPrintable(outcome.describe()));
+        QVERIFY(runtime.open(QIODevice::ReadOnly));
+        QCOMPARE(runtime.readAll(), QByteArray("{\"pid\": 1, \"url\": \"ftp://nowhere\""));
+        runtime.close();
 
         // Secrets are shown once: list never prints one.
         const CliOutcome list = cli({QStringLiteral("keys"), QStringLiteral("list"), QStringLiteral("--json")});
